@@ -1,0 +1,52 @@
+# kapcare — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Development-only settings for `make run`; production reads the real environment.
+RUN_ENV := DEBUG=1 SECRET_KEY=dev-only-not-secret
+
+.PHONY: install run test test-fast lint format chromium demo clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | grep -v "is ignored" || true
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+run: install
+	@mkdir -p var
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	@echo "Serving kapcare at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	$(RUN_ENV) $(PY) manage.py load_demo
+
+test: install chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check kapcare tests bench
+	$(PY) -m ruff format --check kapcare tests bench
+
+format: install
+	$(PY) -m ruff check --fix kapcare tests bench
+	$(PY) -m ruff format kapcare tests bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from kapcare.accounts.models import Role
+
+
+def clinic_context(request: HttpRequest) -> dict:
+    actor = getattr(request, "actor", None)
+    roles = actor.roles if actor else frozenset()
+    return {
+        "actor": actor,
+        "clinic": actor.clinic if actor else None,
+        "available_clinics": getattr(request, "clinics", []),
+        "role_labels": [Role(r).label for r in sorted(roles)],
+        "is_clinic_admin": Role.CLINIC_ADMIN in roles,
+        "idle_timeout_seconds": settings.KAPCARE_IDLE_TIMEOUT_SECONDS,
+        "idle_warning_seconds": settings.KAPCARE_IDLE_WARNING_SECONDS,
+    }

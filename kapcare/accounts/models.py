@@ -1,0 +1,121 @@
+"""Who works at which clinic, and in which roles."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value})
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="America/Los_Angeles", validators=[validate_time_zone]
+    )
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("state or region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="US")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: clinic staff (through Membership) and, later, portal clients."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    credentials = models.CharField(
+        _("credentials"), max_length=60, blank=True, help_text=_("e.g. LCSW, MD, RN")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("site operator"), default=False, help_text=_("May use the Django admin site.")
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", _("Front desk")
+    THERAPIST = "therapist", _("Therapist")
+    PRESCRIBER = "prescriber", _("Prescriber")
+    NURSE = "nurse", _("Nurse")
+    CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
+
+
+class Membership(models.Model):
+    """One role a user holds at one clinic; a user holding several roles has several rows."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user", "role"], name="membership_unique_role_per_clinic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.clinic}"

@@ -1,0 +1,73 @@
+"""Database triggers that make a table append-only on SQLite and PostgreSQL.
+
+Used by tables whose rows are evidence (audit events, ledger entries): the application never
+updates or deletes them, and the database refuses anyone who tries, raw SQL included.
+"""
+
+from collections.abc import Iterable
+
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION kapcare_forbid_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'kapcare: % on %.% is forbidden: the table is append-only',
+        TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _trigger_names(table: str) -> tuple[str, str, str]:
+    return (f"{table}_no_update", f"{table}_no_delete", f"{table}_no_truncate")
+
+
+def create_statements(vendor: str, table: str) -> list[str]:
+    no_update, no_delete, no_truncate = _trigger_names(table)
+    if vendor == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {no_update} BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'kapcare: UPDATE on {table} is forbidden: the table is "
+            "append-only'); END;",
+            f"CREATE TRIGGER IF NOT EXISTS {no_delete} BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'kapcare: DELETE on {table} is forbidden: the table is "
+            "append-only'); END;",
+        ]
+    if vendor == "postgresql":
+        return [
+            PG_FUNCTION,
+            f"DROP TRIGGER IF EXISTS {no_update} ON {table};",
+            f"CREATE TRIGGER {no_update} BEFORE UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION kapcare_forbid_change();",
+            f"DROP TRIGGER IF EXISTS {no_delete} ON {table};",
+            f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION kapcare_forbid_change();",
+            f"DROP TRIGGER IF EXISTS {no_truncate} ON {table};",
+            f"CREATE TRIGGER {no_truncate} BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION kapcare_forbid_change();",
+        ]
+    raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+
+
+def drop_statements(vendor: str, table: str) -> list[str]:
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name};" for name in _trigger_names(table)[:2]]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {table};" for name in _trigger_names(table)]
+
+
+def install(schema_editor, tables: Iterable[str]) -> None:
+    """Migration helper: RunPython(lambda apps, se: install(se, [...]))."""
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        for statement in create_statements(vendor, table):
+            schema_editor.execute(statement)
+
+
+def uninstall(schema_editor, tables: Iterable[str]) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        for statement in drop_statements(vendor, table):
+            schema_editor.execute(statement)
+
+
+# Every append-only table, so that the test suite's database flush can lift and restore the
+# triggers around it (tests/conftest.py). A table is added here by the migration that creates it.
+APPEND_ONLY_TABLES: list[str] = ["audit_auditevent"]

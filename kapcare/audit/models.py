@@ -1,0 +1,61 @@
+"""AuditEvent: who did what to which client's information, when and from where. Append-only."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Removed")
+    EXPORT = "export", _("Exported")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOGOUT = "logout", _("Signed out")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    MFA_ENROLLED = "mfa_enrolled", _("Enrolled MFA")
+    MFA_VERIFIED = "mfa_verified", _("Passed MFA")
+    MFA_FAILED = "mfa_failed", _("Failed MFA")
+
+
+class AuditEvent(models.Model):
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when kapcare itself acted."),
+    )
+    # A snapshot, so the row still says who acted if the account is later renamed.
+    actor_label = models.CharField(max_length=254, blank=True)
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "-occurred_at"], name="audit_clinic_time"),
+            models.Index(fields=["clinic", "client", "-occurred_at"], name="audit_client_time"),
+            models.Index(fields=["clinic", "actor", "-occurred_at"], name="audit_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"

@@ -1,0 +1,82 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.decorators import require_actor, staff_required
+from kapcare.accounts.models import Role
+from kapcare.audit.forms import AuditFilterForm
+from kapcare.audit.models import AuditAction
+from kapcare.audit.selectors import audit_events
+from kapcare.audit.services import record_event
+from kapcare.core.exports import csv_lines
+
+CSV_COLUMNS = [
+    "occurred_at", "actor", "action", "client_id", "client", "object_type", "object_id",
+    "summary", "ip_address", "user_agent", "request_id",
+]
+
+
+def _filtered(request: HttpRequest):
+    actor = require_actor(request)
+    form = AuditFilterForm(request.GET or None, clinic_id=actor.clinic_id)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "client_id": data["client"].pk if data["client"] else None,
+            "user_id": data["user"].pk if data["user"] else None,
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "action": data["action"],
+        }
+    return actor, form, audit_events(actor=actor, **filters)
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actor, form, events = _filtered(request)
+    page_obj = Paginator(events, 50).get_page(request.GET.get("page"))
+    record_event(
+        actor=actor, action=AuditAction.LIST, object_type="audit.log",
+        summary=_("Audit log, page %(page)s") % {"page": page_obj.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page_obj": page_obj, "query": query.urlencode()}
+    template = "audit/partials/_event_table.html" if request.htmx else "audit/audit_log.html"
+    return render(request, template, context)
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    actor, form, events = _filtered(request)
+    if form.is_bound and not form.is_valid():
+        return render(request, "audit/audit_log.html", {"form": form, "page_obj": None}, status=400)
+    record_event(
+        actor=actor, action=AuditAction.EXPORT, object_type="audit.log",
+        summary=_("Exported the audit log as CSV"), details={"filters": request.GET.dict()},
+    )
+    zone = timezone.get_current_timezone()
+
+    def rows():
+        for event in events.iterator(chunk_size=2000):
+            yield [
+                event.occurred_at.astimezone(zone).isoformat(),
+                event.actor_label,
+                event.action,
+                event.client_id or "",
+                event.client.full_name if event.client else "",
+                event.object_type,
+                event.object_id,
+                event.summary,
+                event.ip_address or "",
+                event.user_agent,
+                event.request_id,
+            ]
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kapcare-audit-{stamp}.csv"'
+    return response

@@ -1,0 +1,41 @@
+"""The gateway every client page goes through: permission, 404 for the unseen, one audit row."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+
+from kapcare.accounts.decorators import require_actor
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.clients.permissions import ClientAction, allowed_actions, get_client_for_actor_or_404
+
+
+def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Callable:
+    """Resolve `client_id` to a Client the actor may `action`, and audit the page it shows.
+
+    The view receives the client instead of its id and `request.client_actions` holds what else
+    the actor may do (for tabs and buttons). A successful GET writes exactly one VIEW event;
+    writes are audited by the services they call.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
+            actor = require_actor(request)
+            client = get_client_for_actor_or_404(actor, client_id, action)
+            request.client_actions = allowed_actions(actor, client)
+            response = view(request, client, *args, **kwargs)
+            if request.method == "GET" and response.status_code == 200:
+                record_event(
+                    actor=actor,
+                    action=AuditAction.VIEW,
+                    client=client,
+                    object_type=f"client.{page or view.__name__}",
+                    object_id=client.pk,
+                )
+            return response
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,116 @@
+"""Every write to a client record: one transaction, one audit row inside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Membership, User
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.clients.models import CARE_TEAM_ROLES, CareTeamMember, Client
+from kapcare.clients.permissions import ClientAction, can, can_create_client
+
+# The fields staff may set on a client record; anything else in `data` is refused.
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "pronouns",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "status",
+)
+
+
+def _apply(client: Client, data: dict[str, Any]) -> list[str]:
+    unknown = set(data) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not client fields: {sorted(unknown)}")
+    changed = [name for name, value in data.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, data[name])
+    client.full_clean(exclude=["clinic"])
+    return changed
+
+
+@transaction.atomic
+def create_client(*, actor: Actor, data: dict[str, Any]) -> Client:
+    """Register a client at the actor's clinic."""
+    if not can_create_client(actor):
+        raise PermissionDenied(_("Only front desk and clinic admins register clients."))
+    client = Client(clinic=actor.clinic)
+    _apply(client, data)
+    client.save()
+    record_event(
+        actor=actor, action=AuditAction.CREATE, client=client, obj=client,
+        summary=_("Registered client"),
+    )
+    return client
+
+
+@transaction.atomic
+def update_client(*, actor: Actor, client: Client, data: dict[str, Any]) -> list[str]:
+    """Change demographics or contacts; returns the names of the fields that changed.
+
+    The audit row lists which fields changed, never their values: the audit log is read more
+    widely than the record itself.
+    """
+    if not can(actor, ClientAction.EDIT, client):
+        raise PermissionDenied(_("You may not change this client's details."))
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    changed = _apply(locked, data)
+    if changed:
+        locked.save()
+        record_event(
+            actor=actor, action=AuditAction.UPDATE, client=locked, obj=locked,
+            summary=_("Changed client details"), details={"fields": changed},
+        )
+    for name in CLIENT_FIELDS:
+        setattr(client, name, getattr(locked, name))
+    return changed
+
+
+@transaction.atomic
+def add_care_team_member(*, actor: Actor, client: Client, user: User, role: str) -> CareTeamMember:
+    """Put a clinician on a client's care team; they must hold that role at the client's clinic."""
+    if not can(actor, ClientAction.MANAGE_CARE_TEAM, client):
+        raise PermissionDenied(_("Only clinic admins manage care teams."))
+    if role not in CARE_TEAM_ROLES:
+        raise ValidationError({"role": _("A care team has therapists, prescribers and nurses.")})
+    if not Membership.objects.filter(clinic_id=client.clinic_id, user=user, role=role).exists():
+        raise ValidationError(
+            {"user": _("%(name)s is not a %(role)s at this clinic.")
+             % {"name": user.full_name, "role": role.replace("_", " ")}}
+        )
+    member, created = CareTeamMember.objects.get_or_create(
+        clinic_id=client.clinic_id, client=client, user=user, role=role
+    )
+    if created:
+        record_event(
+            actor=actor, action=AuditAction.CREATE, client=client, obj=member,
+            summary=_("Added %(name)s to the care team") % {"name": user.full_name},
+            details={"user_id": user.pk, "role": role},
+        )
+    return member
+
+
+@transaction.atomic
+def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> None:
+    if not can(actor, ClientAction.MANAGE_CARE_TEAM, member.client):
+        raise PermissionDenied(_("Only clinic admins manage care teams."))
+    record_event(
+        actor=actor, action=AuditAction.DELETE, client=member.client, obj=member,
+        summary=_("Removed %(name)s from the care team") % {"name": member.user.full_name},
+        details={"user_id": member.user_id, "role": member.role},
+    )
+    member.delete()

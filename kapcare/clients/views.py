@@ -1,0 +1,143 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kapcare.accounts.decorators import require_actor, staff_required
+from kapcare.accounts.models import Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.selectors import events_for_client
+from kapcare.audit.services import record_event
+from kapcare.clients import selectors, services
+from kapcare.clients.access import client_page
+from kapcare.clients.forms import CareTeamAddForm, ClientForm, ClientSearchForm
+from kapcare.clients.models import Client
+from kapcare.clients.permissions import ClientAction, can_create_client
+from kapcare.clients.tabs import tabs_for
+
+PAGE_SIZE = 25
+
+
+@staff_required()
+def client_list(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    form = ClientSearchForm(request.GET or None)
+    search = status = ""
+    if form.is_valid():
+        search, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    page = Paginator(selectors.client_list(actor=actor, search=search, status=status), PAGE_SIZE)
+    page_obj = page.get_page(request.GET.get("page"))
+    record_event(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="client.list",
+        summary=_("Client list, page %(page)s") % {"page": page_obj.number},
+        details={"client_ids": [c.pk for c in page_obj], "search": bool(search)},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "query": query.urlencode(),
+        "search": search,
+        "status": status,
+        "can_create": can_create_client(actor),
+    }
+    template = "clients/partials/_client_table.html" if request.htmx else "clients/client_list.html"
+    return render(request, template, context)
+
+
+@staff_required(Role.FRONT_DESK, Role.CLINIC_ADMIN)
+def client_create(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.create_client(actor=actor, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": client.full_name})
+            return redirect("clients:detail", client_id=client.pk)
+    return render(request, "clients/client_form.html", {"form": form, "creating": True})
+
+
+def _client_context(request: HttpRequest, client: Client, tab: str, **extra) -> dict:
+    return {
+        "client": client,
+        "tabs": tabs_for(request.client_actions, client),
+        "active_tab": tab,
+        "client_actions": request.client_actions,
+        **extra,
+    }
+
+
+@client_page(page="overview")
+def client_detail(request: HttpRequest, client: Client) -> HttpResponse:
+    context = _client_context(request, client, "overview", care_team=selectors.care_team(client))
+    return render(request, "clients/client_detail.html", context)
+
+
+@client_page(ClientAction.EDIT, page="edit")
+def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
+    # ClientForm never writes to its instance; the service applies and audits the change.
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_client(
+                actor=require_actor(request), client=client, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                messages.success(request, _("Saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("clients:detail", client_id=client.pk)
+    return render(request, "clients/client_form.html", _client_context(
+        request, client, "overview", form=form, creating=False
+    ))
+
+
+@client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team")
+def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
+    actor = require_actor(request)
+    form = CareTeamAddForm(request.POST or None, clinic_id=client.clinic_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_care_team_member(
+                actor=actor, client=client, user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Care team updated."))
+            return redirect("clients:care_team", client_id=client.pk)
+    context = _client_context(
+        request, client, "care_team", form=form, care_team=selectors.care_team(client)
+    )
+    return render(request, "clients/care_team.html", context)
+
+
+@require_POST
+@client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team_remove")
+def client_care_team_remove(request: HttpRequest, client: Client, member_id: int) -> HttpResponse:
+    member = client.care_team.select_related("user", "client").filter(pk=member_id).first()
+    if member is None:
+        raise Http404("No such care team member.")
+    services.remove_care_team_member(actor=require_actor(request), member=member)
+    messages.success(request, _("%(name)s is off the care team.") % {"name": member.user.full_name})
+    return redirect("clients:care_team", client_id=client.pk)
+
+
+@client_page(ClientAction.VIEW_ACCESS_LOG, page="access_log")
+def client_access_log(request: HttpRequest, client: Client) -> HttpResponse:
+    page_obj = Paginator(events_for_client(client), 50).get_page(request.GET.get("page"))
+    context = _client_context(request, client, "access_log", page_obj=page_obj)
+    return render(request, "clients/access_log.html", context)

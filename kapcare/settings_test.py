@@ -1,0 +1,13 @@
+"""Settings for the test suite: the real settings, over plain HTTP, with a fast password hash."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("HTTPS", "0")
+
+from kapcare.settings import *  # noqa: E402,F403
+
+# Argon2 is the production hasher (asserted in tests/accounts); tests hash thousands of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

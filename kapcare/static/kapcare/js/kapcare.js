@@ -1,0 +1,78 @@
+// kapcare's only script: small behaviours that CSP forbids inline. No framework, no globals.
+(function () {
+  "use strict";
+
+  // A select marked data-autosubmit submits its form when changed (clinic switcher).
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
+
+  // A button marked data-print prints the page (recovery codes).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // Idle sign-out warning. The server enforces the timeout; this only warns before it happens.
+  var body = document.body;
+  var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
+  if (!timeout) return;
+  var warnAt = parseInt(body.dataset.idleWarning || "120", 10);
+  var banner = document.getElementById("kc-idle-warning");
+  var countdown = banner.querySelector("[data-idle-countdown]");
+  var stay = banner.querySelector("[data-idle-stay]");
+  var csrf = (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value ||
+    JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  var deadline, timer;
+
+  function restart() {
+    deadline = Date.now() + timeout * 1000;
+    banner.hidden = true;
+    schedule();
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    var untilWarning = deadline - Date.now() - warnAt * 1000;
+    timer = setTimeout(check, Math.max(untilWarning, 1000));
+  }
+
+  function check() {
+    // Another tab may have kept the session alive: ask the server (this does not count as activity).
+    fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (status) {
+        if (!status.authenticated || status.remaining <= 0) return signedOut();
+        deadline = Date.now() + status.remaining * 1000;
+        if (status.remaining > warnAt) { banner.hidden = true; return schedule(); }
+        warn();
+      })
+      .catch(function () { warn(); });
+  }
+
+  function warn() {
+    var wasHidden = banner.hidden;
+    banner.hidden = false;
+    if (wasHidden) stay.focus();
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    countdown.textContent = "Signing out in " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0") + ".";
+    clearTimeout(timer);
+    if (left <= 0) return check();
+    // Tick every second; every 15 s ask the server whether another tab kept the session alive.
+    timer = setTimeout(left % 15 === 0 ? check : warn, 1000);
+  }
+
+  function signedOut() {
+    window.location.assign(body.dataset.loginUrl + "?next=" + encodeURIComponent(window.location.pathname));
+  }
+
+  stay.addEventListener("click", function () {
+    fetch(body.dataset.sessionKeepaliveUrl, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf }
+    }).then(function (r) {
+      if (r.ok) restart(); else signedOut();
+    });
+  });
+
+  document.body.addEventListener("htmx:afterRequest", restart);
+  restart();
+})();
