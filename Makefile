@@ -6,8 +6,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Development-only settings for `make run`; production reads the real environment.
-RUN_ENV := DEBUG=1 SECRET_KEY=dev-only-not-secret
 
 .PHONY: install run test test-fast lint format chromium demo clean
 
@@ -24,15 +22,20 @@ chromium:
 	  echo "Installing Debian chromium for the browser tests…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-run: install
-	@mkdir -p var
-	$(RUN_ENV) $(PY) manage.py migrate --noinput
-	$(RUN_ENV) $(PY) manage.py load_demo
-	@echo "Serving kapcare at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+# Development settings for this checkout (manage.py reads .env); production sets the real environment.
+.env:
+	@printf 'DEBUG=1\nSECRET_KEY=dev-%s\n' "$$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > .env
+	@echo "Wrote .env with development settings (DEBUG=1)."
 
-demo: install
-	$(RUN_ENV) $(PY) manage.py load_demo
+run: install .env
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving kapcare at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: install .env
+	$(PY) manage.py load_demo
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

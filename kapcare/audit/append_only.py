@@ -58,14 +58,14 @@ def install(schema_editor, tables: Iterable[str]) -> None:
     vendor = schema_editor.connection.vendor
     for table in tables:
         for statement in create_statements(vendor, table):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
 
 def uninstall(schema_editor, tables: Iterable[str]) -> None:
     vendor = schema_editor.connection.vendor
     for table in tables:
         for statement in drop_statements(vendor, table):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
 
 # Every append-only table, so that the test suite's database flush can lift and restore the

@@ -24,4 +24,3 @@ class Command(BaseCommand):
         out.write("")
         out.write("Second step: print the current 6-digit code with")
         out.write("  .venv/bin/python manage.py demo_totp therapist@demo.kapcare.test")
-        out.write("(run it with DEBUG=1, as `make run` does)")
