@@ -24,7 +24,9 @@ chromium:
 
 # Development settings for this checkout (manage.py reads .env); production sets the real environment.
 .env:
-	@printf 'DEBUG=1\nSECRET_KEY=dev-%s\n' "$$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > .env
+	@printf 'DEBUG=1\nSECRET_KEY=dev-%s\nKAPCARE_NOTE_KEY=dev-%s\n' \
+	  "$$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+	  "$$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > .env
 	@echo "Wrote .env with development settings (DEBUG=1)."
 
 run: install .env

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "kapcare.accounts",
     "kapcare.audit",
     "kapcare.clients",
+    "kapcare.screening",
+    "kapcare.consent",
+    "kapcare.courses",
+    "kapcare.dosing",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +143,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=6)
 AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "kapcare.accounts.lockout.lockout_username"
 # axes.W006 suggests locking by IP too; a clinic's staff share one NAT address, so one mistyping
 # colleague (or an attacker) would lock everyone out. The per-account lock is what we want.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -146,6 +151,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+
+# --- Psychotherapy process notes are encrypted at rest with this key (required to write one) ---
+KAPCARE_NOTE_KEY = env.str("KAPCARE_NOTE_KEY", default="")
 
 # --- MFA (django-otp) ---
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="kapcare")
@@ -191,6 +199,8 @@ USE_TZ = True
 # --- Static files, served by whitenoise: no CDN ---
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# The project-wide stylesheet and script live outside any app, so the finders need telling.
+STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -28,7 +28,7 @@ def _flush_around_append_only_tables(original):
             return statements
         vendor = self.connection.vendor
         lift = [s for t in guarded for s in drop_statements(vendor, t)]
-        restore = [s for t in guarded for s in create_statements(vendor, t)]
+        restore = [s for t in guarded for s in create_statements(vendor, t, APPEND_ONLY_TABLES[t])]
         return lift + statements + restore
 
     return sql_flush

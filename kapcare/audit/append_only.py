@@ -20,26 +20,30 @@ def _trigger_names(table: str) -> tuple[str, str, str]:
     return (f"{table}_no_update", f"{table}_no_delete", f"{table}_no_truncate")
 
 
-def create_statements(vendor: str, table: str) -> list[str]:
+def create_statements(vendor: str, table: str, when: str | None = None) -> list[str]:
+    """Triggers refusing UPDATE and DELETE on `table`; with `when` (an SQL condition on OLD,
+    e.g. "OLD.status = 'signed'") only rows matching it are locked."""
     no_update, no_delete, no_truncate = _trigger_names(table)
     if vendor == "sqlite":
+        condition = f" WHEN {when}" if when else ""
         return [
-            f"CREATE TRIGGER IF NOT EXISTS {no_update} BEFORE UPDATE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, 'kapcare: UPDATE on {table} is forbidden: the table is "
+            f"CREATE TRIGGER IF NOT EXISTS {no_update} BEFORE UPDATE ON {table}{condition} "
+            f"BEGIN SELECT RAISE(ABORT, 'kapcare: UPDATE on {table} is forbidden: the row is "
             "append-only'); END;",
-            f"CREATE TRIGGER IF NOT EXISTS {no_delete} BEFORE DELETE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, 'kapcare: DELETE on {table} is forbidden: the table is "
+            f"CREATE TRIGGER IF NOT EXISTS {no_delete} BEFORE DELETE ON {table}{condition} "
+            f"BEGIN SELECT RAISE(ABORT, 'kapcare: DELETE on {table} is forbidden: the row is "
             "append-only'); END;",
         ]
     if vendor == "postgresql":
+        condition = f" WHEN ({when})" if when else ""
         return [
             PG_FUNCTION,
             f"DROP TRIGGER IF EXISTS {no_update} ON {table};",
             f"CREATE TRIGGER {no_update} BEFORE UPDATE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION kapcare_forbid_change();",
+            f"FOR EACH ROW{condition} EXECUTE FUNCTION kapcare_forbid_change();",
             f"DROP TRIGGER IF EXISTS {no_delete} ON {table};",
             f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION kapcare_forbid_change();",
+            f"FOR EACH ROW{condition} EXECUTE FUNCTION kapcare_forbid_change();",
             f"DROP TRIGGER IF EXISTS {no_truncate} ON {table};",
             f"CREATE TRIGGER {no_truncate} BEFORE TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION kapcare_forbid_change();",

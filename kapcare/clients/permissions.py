@@ -25,7 +25,8 @@ from kapcare.clients.models import CareTeamMember, Client
 class ClientAction(StrEnum):
     VIEW = "view"  # demographics, contacts, care team; appearing in the client list
     EDIT = "edit"  # demographics and contacts
-    VIEW_CLINICAL = "view_clinical"  # screening, course, measures, dosing: added by later issues
+    VIEW_CLINICAL = "view_clinical"  # screening, course, notes, measures, dosing
+    INTAKE = "intake"  # enter and read the intake form (front desk does data entry)
     MANAGE_CARE_TEAM = "manage_care_team"
     VIEW_ACCESS_LOG = "view_access_log"
 
@@ -42,11 +43,12 @@ class Grant:
 
 
 A = ClientAction
-CLINICIAN = Grant(Scope.CARE_TEAM, frozenset({A.VIEW, A.EDIT, A.VIEW_CLINICAL}))
+CLINICIAN = Grant(Scope.CARE_TEAM, frozenset({A.VIEW, A.EDIT, A.VIEW_CLINICAL, A.INTAKE}))
 
 POLICY: dict[str, Grant] = {
     # Front desk books, registers and contacts clients: demographics clinic-wide, nothing clinical.
-    Role.FRONT_DESK: Grant(Scope.CLINIC, frozenset({A.VIEW, A.EDIT})),
+    # Intake is data entry the front desk often does with the client.
+    Role.FRONT_DESK: Grant(Scope.CLINIC, frozenset({A.VIEW, A.EDIT, A.INTAKE})),
     # Admins run the clinic: who is on which team and who looked at what; clinical records only
     # if they are on the client's care team as a clinician too.
     Role.CLINIC_ADMIN: Grant(

@@ -1,0 +1,135 @@
+"""Writes for the start of the pathway: public inquiries, conversion to a client, intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic, Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.clients.models import Client, ClientStatus, Inquiry, InquiryStatus, Intake
+from kapcare.clients.permissions import ClientAction, can
+from kapcare.screening.catalogue import CONDITION_KEYS
+
+INQUIRIES_PER_HOUR_PER_SENDER = 5
+
+INQUIRY_FIELDS = ("first_name", "last_name", "email", "phone", "preferred_contact", "hopes",
+                  "consent_to_contact")
+INTAKE_FIELDS = ("conditions", "medical_history_notes", "psychiatric_history_notes",
+                 "current_medications", "allergies", "substance_use", "pregnancy_status",
+                 "suicide_risk", "baseline_systolic", "baseline_diastolic", "baseline_heart_rate",
+                 "weight_kg")
+
+
+class TooManyInquiries(Exception):
+    pass
+
+
+def sender_fingerprint(ip_address: str | None) -> str:
+    """A keyed hash of the sender's address: enough to rate-limit, useless to identify."""
+    return hmac.new(settings.SECRET_KEY.encode(), (ip_address or "").encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def submit_inquiry(*, clinic: Clinic, data: dict[str, Any], ip_address: str | None) -> Inquiry:
+    """A visitor's inquiry, queued for the front desk. At most a few per sender per hour."""
+    fingerprint = sender_fingerprint(ip_address)
+    recent = Inquiry.objects.filter(
+        source_fingerprint=fingerprint, received_at__gte=timezone.now() - dt.timedelta(hours=1)
+    ).count()
+    if recent >= INQUIRIES_PER_HOUR_PER_SENDER:
+        raise TooManyInquiries
+    inquiry = Inquiry(clinic=clinic, source_fingerprint=fingerprint,
+                      **{f: data[f] for f in INQUIRY_FIELDS})
+    if not inquiry.consent_to_contact:
+        raise ValidationError({"consent_to_contact": _("We can only reply if you agree to be contacted.")})
+    if not inquiry.email and not inquiry.phone:
+        raise ValidationError({"email": _("Give an e-mail address or a phone number so we can reply.")})
+    inquiry.full_clean()
+    inquiry.save()
+    return inquiry
+
+
+def _require_front_desk(actor: Actor) -> None:
+    if not actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        raise PermissionDenied(_("The front desk handles inquiries."))
+
+
+@transaction.atomic
+def convert_inquiry(
+    *, actor: Actor, inquiry: Inquiry, date_of_birth: dt.date, condition: str
+) -> Client:
+    """One step from inquiry to client with a treatment course in screening."""
+    from kapcare.courses.services import open_course
+
+    _require_front_desk(actor)
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk, clinic=actor.clinic)
+    if inquiry.client_id is not None:
+        raise ValidationError(_("This inquiry is already a client."))
+    client = Client(
+        clinic=actor.clinic, first_name=inquiry.first_name, last_name=inquiry.last_name,
+        email=inquiry.email, phone=inquiry.phone, date_of_birth=date_of_birth,
+        status=ClientStatus.PROSPECTIVE,
+    )
+    client.full_clean(exclude=["clinic"])
+    client.save()
+    inquiry.client = client
+    inquiry.status = InquiryStatus.CONVERTED
+    inquiry.handled_by, inquiry.handled_at = actor.user, timezone.now()
+    inquiry.save(update_fields=["client", "status", "handled_by", "handled_at"])
+    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=client,
+                 summary=_("Registered client from an inquiry"), details={"inquiry_id": inquiry.pk})
+    open_course(actor=actor, client=client, condition=condition)
+    return client
+
+
+@transaction.atomic
+def set_inquiry_status(*, actor: Actor, inquiry: Inquiry, status: str) -> Inquiry:
+    _require_front_desk(actor)
+    if status not in (InquiryStatus.CONTACTED, InquiryStatus.CLOSED):
+        raise ValidationError(_("An inquiry is marked contacted or closed; conversion makes a client."))
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk, clinic=actor.clinic)
+    if inquiry.status == InquiryStatus.CONVERTED:
+        raise ValidationError(_("This inquiry is already a client."))
+    inquiry.status, inquiry.handled_by, inquiry.handled_at = status, actor.user, timezone.now()
+    inquiry.save(update_fields=["status", "handled_by", "handled_at"])
+    return inquiry
+
+
+@transaction.atomic
+def save_intake(*, actor: Actor, client: Client, data: dict[str, Any], by_client: bool = False) -> Intake:
+    """Create or replace the client's intake answers. `by_client` when filled through a link
+    (then `actor` is kapcare itself carrying the request's address)."""
+    if not by_client and not can(actor, ClientAction.INTAKE, client):
+        raise PermissionDenied(_("You may not enter this client's intake."))
+    unknown = set(data.get("conditions", [])) - CONDITION_KEYS
+    if unknown:
+        raise ValidationError({"conditions": _("Unknown history items: %(k)s") % {"k": ", ".join(sorted(unknown))}})
+    intake = Intake.objects.select_for_update().filter(client=client).first() or Intake(
+        clinic=client.clinic, client=client
+    )
+    created = intake.pk is None
+    for field in INTAKE_FIELDS:
+        setattr(intake, field, data[field])
+    intake.conditions = sorted(set(intake.conditions))
+    intake.completed_at = timezone.now()
+    intake.completed_by_client = by_client
+    intake.completed_by = None if by_client else actor.user
+    if (intake.baseline_systolic or 0) <= (intake.baseline_diastolic or 0):
+        raise ValidationError({"baseline_diastolic": _("Diastolic pressure must be below systolic.")})
+    intake.full_clean(exclude=["clinic", "client"])
+    intake.save()
+    record_event(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
+                 client=client, obj=intake,
+                 summary=_("Intake completed by the client") if by_client else _("Intake saved"))
+    return intake

@@ -1,0 +1,65 @@
+"""Informed consent: versioned documents per clinic, signatures, withdrawal."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsentDocument(models.Model):
+    """One published version of the clinic's KAP treatment consent. Never edited after
+    publication: a change is a new version, and clients must sign it before their next dose."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["clinic", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class ConsentSignature(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="consent_signatures"
+    )
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(_("full name, typed as signature"), max_length=200)
+    agreed = models.BooleanField()
+    # SHA-256 of the exact text shown, so the signature provably refers to those words.
+    text_sha256 = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    witnessed_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Staff member present when signed in the clinic; empty for a link."),
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(agreed=True), name="signature_agreed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.document.version} signed by {self.typed_name}"

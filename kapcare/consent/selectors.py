@@ -1,0 +1,42 @@
+"""Reads of consent documents and signatures, and whether consent is valid right now."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from kapcare.consent.models import ConsentDocument, ConsentSignature
+
+
+def current_document(clinic_id: int) -> ConsentDocument | None:
+    return ConsentDocument.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+
+
+def latest_signature(client) -> ConsentSignature | None:
+    return (
+        ConsentSignature.objects.filter(client=client)
+        .select_related("document")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def consent_problem(client, at: dt.datetime) -> str | None:
+    """Why the client's consent does not cover dosing at `at`, or None when it does: signed,
+    for the clinic's current document version, and not withdrawn."""
+    document = current_document(client.clinic_id)
+    if document is None:
+        return _("The clinic has not published a consent document.")
+    signature = latest_signature(client)
+    if signature is None or signature.signed_at > at:
+        return _("The client has not signed the consent.")
+    if signature.withdrawn_at is not None and signature.withdrawn_at <= at:
+        return _("The client withdrew consent on %(day)s.") % {
+            "day": signature.withdrawn_at.date().isoformat()
+        }
+    if signature.document_id != document.pk:
+        return _(
+            "The client signed version %(old)s; version %(new)s is now current and must be signed."
+        ) % {"old": signature.document.version, "new": document.version}
+    return None

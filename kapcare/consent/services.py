@@ -1,0 +1,118 @@
+"""Writes for consent: publishing versions, signing, withdrawing."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic, Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.clients.permissions import ClientAction, can
+from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
+from kapcare.consent.models import ConsentDocument, ConsentSignature
+from kapcare.consent.selectors import current_document
+
+
+def text_sha256(document: ConsentDocument) -> str:
+    """The hash of exactly what the signer is shown: title and body."""
+    return hashlib.sha256(f"{document.title}\n\n{document.body}".encode()).hexdigest()
+
+
+@transaction.atomic
+def publish_document(*, clinic: Clinic, title: str, body: str, actor: Actor | None) -> ConsentDocument:
+    """A new consent version. From now on, clients must sign it before their next dose."""
+    if actor is not None and not actor.has_role(Role.CLINIC_ADMIN):
+        raise PermissionDenied(_("Clinic admins publish consent documents."))
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the document a title.")
+    if len(body.strip()) < 200:
+        errors["body"] = _("The consent text looks incomplete: it needs the full wording.")
+    if errors:
+        raise ValidationError(errors)
+    latest = ConsentDocument.objects.select_for_update().filter(clinic=clinic).order_by("-version").first()
+    document = ConsentDocument.objects.create(
+        clinic=clinic, version=(latest.version + 1) if latest else 1, title=title.strip(),
+        body=body.strip(), published_by=actor.user if actor else None,
+    )
+    if actor is not None:
+        record_event(actor=actor, action=AuditAction.CREATE, obj=document,
+                     summary=_("Published consent version %(v)s") % {"v": document.version})
+    return document
+
+
+def ensure_document(*, clinic: Clinic) -> ConsentDocument:
+    return current_document(clinic.pk) or publish_document(
+        clinic=clinic, title=DEFAULT_TITLE, body=DEFAULT_BODY, actor=None
+    )
+
+
+@transaction.atomic
+def sign_consent(
+    *,
+    actor: Actor,
+    client,
+    document: ConsentDocument,
+    typed_name: str,
+    agreed: bool,
+    shown_sha256: str,
+    witnessed: bool = False,
+) -> ConsentSignature:
+    """Record the client's signature of `document`.
+
+    `shown_sha256` is the hash of the text the form displayed; if the document changed
+    since (or the form was forged) the signature is refused. The typed name must be the
+    client's full name. `actor` is the staff member present, or kapcare for a link."""
+    from kapcare.courses.selectors import current_course
+    from kapcare.courses.services import advance_course
+
+    if actor.user is not None and not can(actor, ClientAction.VIEW, client):
+        raise PermissionDenied(_("You may not act for this client."))
+    errors = {}
+    if not agreed:
+        errors["agreed"] = _("Tick the box to show you agree.")
+    if typed_name.strip().casefold() != client.full_name.casefold():
+        errors["typed_name"] = _("Type your full name as the clinic has it: %(name)s.") % {
+            "name": client.full_name}
+    if errors:
+        raise ValidationError(errors)
+    current = current_document(client.clinic_id)
+    if current is None or current.pk != document.pk or shown_sha256 != text_sha256(document):
+        raise ValidationError(_("The consent text has changed since this page was opened. Read the new version."))
+    signature = ConsentSignature.objects.create(
+        clinic=client.clinic, client=client, document=document, typed_name=typed_name.strip(),
+        agreed=True, text_sha256=text_sha256(document), ip_address=actor.ip_address,
+        user_agent=actor.user_agent, witnessed_by=actor.user if witnessed else None,
+    )
+    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=signature,
+                 summary=_("Consent version %(v)s signed") % {"v": document.version},
+                 details={"sha256": signature.text_sha256})
+    course = current_course(client)
+    if course is not None:
+        advance_course(actor=actor, course=course)
+    return signature
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: Actor, client, reason: str = "") -> int:
+    """Withdraw every standing signature at once; dosing is blocked from this moment.
+    Returns how many signatures were withdrawn (0 when there was nothing to withdraw)."""
+    if actor.user is not None and not can(actor, ClientAction.VIEW, client):
+        raise PermissionDenied(_("You may not act for this client."))
+    now = timezone.now()
+    standing = ConsentSignature.objects.select_for_update().filter(client=client, withdrawn_at__isnull=True)
+    count = standing.update(
+        withdrawn_at=now, withdrawal_reason=reason.strip(),
+        withdrawal_recorded_by=actor.user,
+    )
+    if count:
+        record_event(actor=actor, action=AuditAction.UPDATE, client=client,
+                     object_type="consentsignature", summary=_("Consent withdrawn"),
+                     details={"reason": reason.strip()})
+    return count

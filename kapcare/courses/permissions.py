@@ -1,0 +1,45 @@
+"""Who may act on a client's course. Everything here first needs clinical access to the client
+(kapcare.clients.permissions: care team), then a role that does the work."""
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Role
+from kapcare.clients.permissions import ClientAction, can
+
+
+def can_view_course(actor: Actor, client) -> bool:
+    return can(actor, ClientAction.VIEW_CLINICAL, client)
+
+
+def can_open_course(actor: Actor, client) -> bool:
+    return (
+        actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN) and can(actor, ClientAction.EDIT, client)
+    ) or (
+        actor.has_role(Role.THERAPIST, Role.PRESCRIBER)
+        and can(actor, ClientAction.VIEW_CLINICAL, client)
+    )
+
+
+def can_change_course_status(actor: Actor, client) -> bool:
+    return actor.has_role(Role.THERAPIST, Role.PRESCRIBER) and can(
+        actor, ClientAction.VIEW_CLINICAL, client
+    )
+
+
+def can_write_session_note(actor: Actor, client) -> bool:
+    return actor.has_role(Role.THERAPIST) and can(actor, ClientAction.VIEW_CLINICAL, client)
+
+
+def can_cosign_note(actor: Actor, note) -> bool:
+    return (
+        note.author_id != actor.user.pk
+        and actor.has_role(Role.THERAPIST, Role.PRESCRIBER)
+        and can(actor, ClientAction.VIEW_CLINICAL, note.client)
+    )
+
+
+def can_read_note(actor: Actor, note) -> bool:
+    if not can(actor, ClientAction.VIEW_CLINICAL, note.client):
+        return False
+    if note.kind == "process":
+        return note.author_id == actor.user.pk or actor.user.pk in note.shared_with
+    return True

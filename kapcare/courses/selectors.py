@@ -1,0 +1,78 @@
+"""Reads for treatment courses: protocol settings, preparation status, notes, queues."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q
+
+from kapcare.courses.models import CareProtocol, ClinicalNote, NoteKind, NoteStatus, TreatmentCourse
+from kapcare.courses.rules import integration_due_by, preparation_shortfall
+from kapcare.dosing.models import DosingSession, DosingStatus
+
+
+def current_care_protocol(clinic_id: int) -> CareProtocol:
+    """The clinic's latest pathway settings; the built-in defaults when it has published none."""
+    protocol = CareProtocol.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+    return protocol or CareProtocol(clinic_id=clinic_id, version=0)
+
+
+def preparation_missing(course: TreatmentCourse, at: dt.datetime) -> list[str]:
+    protocol = current_care_protocol(course.clinic_id)
+    contents = ClinicalNote.objects.filter(
+        course=course, kind=NoteKind.PREPARATION, status=NoteStatus.SIGNED, signed_at__lte=at
+    ).values_list("content", flat=True)
+    return preparation_shortfall(
+        contents,
+        min_sessions=protocol.min_preparation_sessions,
+        required=protocol.required_preparation_elements,
+    )
+
+
+def current_course(client) -> TreatmentCourse | None:
+    """The client's open course, or their most recent one."""
+    courses = list(client.courses.order_by("-opened_at", "-id")[:5])
+    open_courses = [c for c in courses if c.status not in ("completed", "discontinued")]
+    return (open_courses or courses or [None])[0]
+
+
+def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
+    """The course's notes the viewer may read: process notes only for their author and the
+    people they are shared with. Addenda and co-signatures come in two more queries."""
+    notes = (
+        ClinicalNote.objects.filter(course=course)
+        .select_related("author", "signed_by", "dosing_session")
+        .prefetch_related("addenda__author", "cosignatures__cosigned_by")
+        .order_by("-session_date", "-id")
+    )
+    return [
+        note
+        for note in notes
+        if note.kind != NoteKind.PROCESS or note.author_id == viewer.pk or viewer.pk in note.shared_with
+    ]
+
+
+def integration_overdue(*, clinic_id: int, at: dt.datetime, therapist=None):
+    """Dosing sessions whose integration session is past its window with no integration note.
+
+    One query: the window is the clinic's current setting, so the cut-off is a single time."""
+    window = current_care_protocol(clinic_id).integration_window_hours
+    cutoff = at - dt.timedelta(hours=window)
+    has_note = ClinicalNote.objects.filter(dosing_session=OuterRef("pk"), kind=NoteKind.INTEGRATION)
+    sessions = (
+        DosingSession.objects.filter(
+            clinic_id=clinic_id, status=DosingStatus.DISCHARGED, discharged_at__lt=cutoff
+        )
+        .exclude(course__status__in=["completed", "discontinued"])
+        .filter(~Exists(has_note))
+        .select_related("client", "course")
+        .order_by("discharged_at")
+    )
+    if therapist is not None:
+        sessions = sessions.filter(
+            Q(client__care_team__user=therapist) & Q(client__care_team__role="therapist")
+        )
+    overdue = list(sessions)
+    for session in overdue:
+        session.integration_due_by = integration_due_by(session.discharged_at, window)
+    return overdue

@@ -1,0 +1,119 @@
+"""Writes to treatment courses: opening one and every status change, through one guarded
+transition function that checks the table in states.py and each phase's preconditions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.courses import gates
+from kapcare.courses.models import CourseStatus, CourseStatusChange, TreatmentCourse
+from kapcare.courses.permissions import can_change_course_status, can_open_course
+from kapcare.courses.states import CLOSED, FORWARD, REASON_REQUIRED, TRANSITIONS
+
+
+class TransitionRefused(ValidationError):
+    """A status change that the table or a precondition does not allow; says why."""
+
+
+# What must hold before a course may enter a phase: the same gates dosing uses, so a course
+# can never be further along than its safety checks allow.
+PRECONDITIONS: dict[str, list[Callable]] = {
+    CourseStatus.AWAITING_CONSENT: [gates.eligibility_gate],
+    CourseStatus.PREPARATION: [gates.eligibility_gate, gates.consent_gate],
+    CourseStatus.ACTIVE: [gates.eligibility_gate, gates.consent_gate, gates.preparation_gate],
+}
+
+
+@transaction.atomic
+def open_course(*, actor: Actor, client, condition: str) -> TreatmentCourse:
+    """Start a course in screening. A client has at most one open course at a time."""
+    if not can_open_course(actor, client):
+        raise PermissionDenied(_("You may not open a course for this client."))
+    if TreatmentCourse.objects.select_for_update().filter(client=client).exclude(
+        status__in=CLOSED
+    ).exists():
+        raise ValidationError(_("This client already has an open treatment course."))
+    course = TreatmentCourse.objects.create(clinic=client.clinic, client=client, condition=condition)
+    CourseStatusChange.objects.create(
+        course=course, from_status="", to_status=course.status, changed_by=actor.user,
+        reason=_("Course opened"),
+    )
+    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=course,
+                 summary=_("Opened a treatment course"))
+    return course
+
+
+def _previous_phase(course: TreatmentCourse) -> str | None:
+    change = course.history.filter(to_status=CourseStatus.PAUSED).order_by("-changed_at", "-id").first()
+    return change.from_status if change else None
+
+
+def refusal(course: TreatmentCourse, to: str, reason: str = "") -> str | None:
+    """Why `course` may not move to `to` now (None when it may)."""
+    if to not in TRANSITIONS[course.status]:
+        return _("A course cannot go from %(a)s to %(b)s.") % {
+            "a": CourseStatus(course.status).label, "b": CourseStatus(to).label
+        }
+    if to in REASON_REQUIRED and not reason.strip():
+        return _("Give a reason for this change.")
+    if course.status == CourseStatus.PAUSED and to != CourseStatus.DISCONTINUED:
+        if to != _previous_phase(course):
+            return _("A paused course resumes in the phase it was paused from.")
+    now = timezone.now()
+    failed = [g for g in (check(course, now) for check in PRECONDITIONS.get(to, [])) if not g.passed]
+    if failed:
+        return " ".join(g.reason for g in failed)
+    return None
+
+
+@transaction.atomic
+def transition_course(
+    *, actor: Actor, course: TreatmentCourse, to: str, reason: str = "", automatic: bool = False
+) -> TreatmentCourse:
+    """Move a course to `to`, or raise TransitionRefused saying why not.
+
+    The row is locked for the check and the change, so two people cannot move it at once.
+    `automatic` marks forward moves kapcare makes when a phase's requirements are met (the
+    actor is whoever's action met them); only those skip the role check."""
+    if not automatic and not can_change_course_status(actor, course.client):
+        raise PermissionDenied(_("Only the client's therapist or prescriber change the course."))
+    locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    problem = refusal(locked, to, reason)
+    if problem:
+        raise TransitionRefused(problem)
+    before = locked.status
+    locked.status = to
+    if to in CLOSED:
+        locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    CourseStatusChange.objects.create(
+        course=locked, from_status=before, to_status=to, reason=reason.strip(), changed_by=actor.user
+    )
+    record_event(
+        actor=actor, action=AuditAction.UPDATE, client=locked.client, obj=locked,
+        summary=_("Course: %(a)s → %(b)s") % {"a": before, "b": to},
+        details={"from": before, "to": to, "automatic": automatic},
+    )
+    course.status, course.closed_at = locked.status, locked.closed_at
+    return course
+
+
+def advance_course(*, actor: Actor, course: TreatmentCourse) -> TreatmentCourse:
+    """Move the course forward through every phase whose requirements are now met.
+
+    Called by the services that meet them (an eligibility decision, a consent signature, a
+    signed preparation note), so the course always shows how far the client really is."""
+    while course.status in FORWARD and refusal(course, FORWARD[course.status]) is None:
+        transition_course(
+            actor=actor, course=course, to=FORWARD[course.status],
+            reason=_("Requirements met"), automatic=True,
+        )
+    return course

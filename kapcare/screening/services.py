@@ -1,0 +1,175 @@
+"""Writes for screening: protocol versions, running the rules, and eligibility decisions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic, Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.clients.permissions import ClientAction, can
+from kapcare.courses.models import TreatmentCourse
+from kapcare.courses.services import advance_course
+from kapcare.screening import rules
+from kapcare.screening.catalogue import DEFAULT_RULES
+from kapcare.screening.facts import intake_facts
+from kapcare.screening.models import (
+    ContraindicationRule,
+    Decision,
+    DecisionBasis,
+    EligibilityDecision,
+    Screening,
+    ScreeningOutcome,
+    ScreeningProtocol,
+)
+from kapcare.screening.selectors import current_protocol, rules_as_dicts
+
+
+@transaction.atomic
+def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
+    """The clinic's current protocol; version 1 from the FACTS.md defaults if it has none."""
+    protocol = current_protocol(clinic.pk)
+    if protocol is None:
+        protocol = publish_protocol(clinic=clinic, rule_dicts=DEFAULT_RULES, actor=None,
+                                    notes="Defaults from FACTS.md §3")
+    return protocol
+
+
+@transaction.atomic
+def publish_protocol(
+    *, clinic: Clinic, rule_dicts: list[dict], actor: Actor | None, notes: str = ""
+) -> ScreeningProtocol:
+    """Publish a new protocol version. Every condition is validated first; nothing is saved
+    if one is malformed. Earlier versions stay as they were."""
+    if actor is not None and not actor.has_role(Role.CLINIC_ADMIN, Role.PRESCRIBER):
+        raise PermissionDenied(_("Clinic admins and prescribers publish screening protocols."))
+    for rule in rule_dicts:
+        try:
+            rules.validate_condition(rule["condition"])
+        except rules.InvalidCondition as error:
+            raise ValidationError({"condition": f"{rule.get('key')}: {error}"}) from error
+        if rule["kind"] not in rules.SEVERITY:
+            raise ValidationError({"kind": f"{rule.get('key')}: unknown kind {rule['kind']!r}"})
+    latest = ScreeningProtocol.objects.select_for_update().filter(clinic=clinic).order_by("-version").first()
+    protocol = ScreeningProtocol.objects.create(
+        clinic=clinic, version=(latest.version + 1) if latest else 1, notes=notes,
+        published_by=actor.user if actor else None,
+    )
+    ContraindicationRule.objects.bulk_create(
+        ContraindicationRule(protocol=protocol, position=index, **{
+            field: rule[field] for field in
+            ("key", "label", "kind", "condition", "rationale", "source", "override_allowed")
+        })
+        for index, rule in enumerate(rule_dicts)
+    )
+    if actor is not None:
+        record_event(actor=actor, action=AuditAction.CREATE, obj=protocol,
+                     summary=_("Published screening protocol v%(v)s") % {"v": protocol.version})
+    return protocol
+
+
+def _require_clinical(actor: Actor, client) -> None:
+    if not can(actor, ClientAction.VIEW_CLINICAL, client):
+        raise PermissionDenied(_("Only the client's care team screens them."))
+
+
+@transaction.atomic
+def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
+    """Evaluate the clinic's current protocol against the client's intake.
+
+    No findings → eligible at once; an absolute finding → not eligible at once (only the
+    protocol's override path can change that); relative findings → a prescriber decides."""
+    client = course.client
+    _require_clinical(actor, client)
+    intake = getattr(client, "intake", None)
+    if intake is None:
+        raise ValidationError(_("Complete the intake before screening."))
+    protocol = ensure_protocol(clinic=client.clinic)
+    facts = intake_facts(intake, client, timezone.localdate())
+    findings = rules.screen(rules_as_dicts(protocol), facts)
+    outcome = rules.outcome_of(findings)
+    screening = Screening.objects.create(
+        clinic=client.clinic, client=client, course=course, protocol=protocol, facts=facts,
+        findings=[f.as_dict() for f in findings], outcome=outcome, screened_by=actor.user,
+    )
+    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=screening,
+                 summary=_("Screened under protocol v%(v)s: %(outcome)s")
+                 % {"v": protocol.version, "outcome": outcome},
+                 details={"findings": [f.rule_key for f in findings]})
+    if outcome == ScreeningOutcome.CLEAR:
+        _decide(actor, screening, Decision.ELIGIBLE, DecisionBasis.NO_FINDINGS)
+    elif outcome == ScreeningOutcome.EXCLUDED:
+        _decide(actor, screening, Decision.NOT_ELIGIBLE, DecisionBasis.ABSOLUTE)
+    return screening
+
+
+def _decide(actor, screening, decision, basis, reason="", signature_name=""):
+    made = EligibilityDecision.objects.create(
+        clinic=screening.clinic, client=screening.client, course=screening.course,
+        screening=screening, protocol=screening.protocol, decision=decision, basis=basis,
+        reason=reason, signature_name=signature_name, decided_by=actor.user,
+    )
+    record_event(actor=actor, action=AuditAction.CREATE, client=screening.client, obj=made,
+                 summary=_("Eligibility: %(d)s (%(b)s)") % {"d": decision, "b": basis},
+                 details={"protocol_version": screening.protocol.version, "reason": reason})
+    if decision == Decision.ELIGIBLE:
+        advance_course(actor=actor, course=screening.course)
+    return made
+
+
+def _check_prescriber_signature(actor: Actor, screening: Screening, reason: str, signature_name: str):
+    if not actor.has_role(Role.PRESCRIBER):
+        raise PermissionDenied(_("Only a prescriber decides eligibility after review."))
+    _require_clinical(actor, screening.client)
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("Give the clinical reason for this decision.")
+    if signature_name.strip().casefold() != actor.user.full_name.strip().casefold():
+        errors["signature_name"] = _("Type your full name exactly as on your account (%(name)s).") % {
+            "name": actor.user.full_name}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def review_screening(
+    *, actor: Actor, screening: Screening, approve: bool, reason: str, signature_name: str
+) -> EligibilityDecision:
+    """A prescriber's signed decision on a screening with relative contraindications."""
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    if screening.outcome != ScreeningOutcome.REVIEW:
+        raise ValidationError(_("Only screenings that need review are decided this way."))
+    _check_prescriber_signature(actor, screening, reason, signature_name)
+    if screening.decisions.exists():
+        raise ValidationError(_("This screening already has a decision. Screen again to revisit it."))
+    return _decide(
+        actor, screening, Decision.ELIGIBLE if approve else Decision.NOT_ELIGIBLE,
+        DecisionBasis.PRESCRIBER_REVIEW, reason.strip(), signature_name.strip(),
+    )
+
+
+@transaction.atomic
+def override_exclusion(
+    *, actor: Actor, screening: Screening, reason: str, signature_name: str
+) -> EligibilityDecision:
+    """The protocol's own override path for absolute contraindications: allowed only when every
+    absolute finding's rule permits an override, by a prescriber, with a reason; audited."""
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    if screening.outcome != ScreeningOutcome.EXCLUDED:
+        raise ValidationError(_("Only an exclusion can be overridden."))
+    blocking = [f for f in screening.findings if f["kind"] == "absolute" and not f["override_allowed"]]
+    if blocking:
+        raise PermissionDenied(
+            _("The protocol allows no override for: %(rules)s.")
+            % {"rules": ", ".join(f["label"] for f in blocking)}
+        )
+    _check_prescriber_signature(actor, screening, reason, signature_name)
+    if screening.decisions.filter(basis=DecisionBasis.OVERRIDE).exists():
+        raise ValidationError(_("This exclusion has already been overridden."))
+    # The automatic exclusion stays on record, superseded by this later, signed decision.
+    return _decide(actor, screening, Decision.ELIGIBLE, DecisionBasis.OVERRIDE,
+                   reason.strip(), signature_name.strip())
