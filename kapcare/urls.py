@@ -1,9 +1,22 @@
 from django.urls import include, path
 
+client_scoped = [
+    path("intake/", include("kapcare.clients.intake_urls")),
+    path("screening/", include("kapcare.screening.urls")),
+    path("consent/", include("kapcare.consent.urls")),
+    path("course/", include("kapcare.courses.urls")),
+]
+
 urlpatterns = [
     path("", include("kapcare.core.urls")),
+    path("", include("kapcare.clients.public_urls")),
     path("accounts/", include("kapcare.accounts.urls")),
     path("clients/", include("kapcare.clients.urls")),
+    path("clients/<int:client_id>/", include(client_scoped)),
+    path("inquiries/", include("kapcare.clients.inquiry_urls")),
+    path("protocols/", include("kapcare.screening.protocol_urls")),
+    path("consent-documents/", include("kapcare.consent.document_urls")),
+    path("integration/", include("kapcare.courses.integration_urls")),
     path("audit/", include("kapcare.audit.urls")),
 ]
 

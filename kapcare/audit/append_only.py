@@ -57,11 +57,23 @@ def drop_statements(vendor: str, table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name} ON {table};" for name in _trigger_names(table)]
 
 
+# Every append-only table (with its row condition, if only some rows are locked). Migrations
+# install the triggers from here, and the test suite's database flush lifts and restores them.
+APPEND_ONLY_TABLES: dict[str, str | None] = {
+    "audit_auditevent": None,
+    "screening_eligibilitydecision": None,
+    "courses_coursestatuschange": None,
+    "courses_noteaddendum": None,
+    "courses_notecosignature": None,
+    "courses_clinicalnote": "OLD.status = 'signed'",
+}
+
+
 def install(schema_editor, tables: Iterable[str]) -> None:
     """Migration helper: RunPython(lambda apps, se: install(se, [...]))."""
     vendor = schema_editor.connection.vendor
     for table in tables:
-        for statement in create_statements(vendor, table):
+        for statement in create_statements(vendor, table, APPEND_ONLY_TABLES[table]):
             schema_editor.execute(statement, params=None)
 
 
@@ -70,8 +82,3 @@ def uninstall(schema_editor, tables: Iterable[str]) -> None:
     for table in tables:
         for statement in drop_statements(vendor, table):
             schema_editor.execute(statement, params=None)
-
-
-# Every append-only table, so that the test suite's database flush can lift and restore the
-# triggers around it (tests/conftest.py). A table is added here by the migration that creates it.
-APPEND_ONLY_TABLES: list[str] = ["audit_auditevent"]

@@ -15,8 +15,9 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
     """Resolve `client_id` to a Client the actor may `action`, and audit the page it shows.
 
     The view receives the client instead of its id and `request.client_actions` holds what else
-    the actor may do (for tabs and buttons). A successful GET writes exactly one VIEW event;
-    writes are audited by the services they call.
+    the actor may do (for tabs and buttons). A successful GET writes exactly one VIEW event
+    (naming `request.audited` if the view set it to the record it showed); writes are audited
+    by the services they call.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -27,12 +28,14 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
             request.client_actions = allowed_actions(actor, client)
             response = view(request, client, *args, **kwargs)
             if request.method == "GET" and response.status_code == 200:
+                # A page about one record (a note, a screening) names it via request.audited.
+                shown = getattr(request, "audited", None)
                 record_event(
                     actor=actor,
                     action=AuditAction.VIEW,
                     client=client,
-                    object_type=f"client.{page or view.__name__}",
-                    object_id=client.pk,
+                    object_type=shown._meta.model_name if shown else f"client.{page or view.__name__}",
+                    object_id=shown.pk if shown else client.pk,
                 )
             return response
 

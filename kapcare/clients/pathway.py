@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,18 +18,49 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.models import Client, ClientStatus, Inquiry, InquiryStatus, Intake
+from kapcare.clients.links import mark_used, usable_link_or_404
+from kapcare.clients.models import (
+    Client,
+    ClientStatus,
+    Inquiry,
+    InquiryStatus,
+    Intake,
+    LinkPurpose,
+)
 from kapcare.clients.permissions import ClientAction, can
+from kapcare.clients.services import update_client
 from kapcare.screening.catalogue import CONDITION_KEYS
 
 INQUIRIES_PER_HOUR_PER_SENDER = 5
 
-INQUIRY_FIELDS = ("first_name", "last_name", "email", "phone", "preferred_contact", "hopes",
-                  "consent_to_contact")
-INTAKE_FIELDS = ("conditions", "medical_history_notes", "psychiatric_history_notes",
-                 "current_medications", "allergies", "substance_use", "pregnancy_status",
-                 "suicide_risk", "baseline_systolic", "baseline_diastolic", "baseline_heart_rate",
-                 "weight_kg")
+INQUIRY_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "preferred_contact",
+    "hopes",
+    "consent_to_contact",
+)
+INTAKE_FIELDS = (
+    "conditions",
+    "medical_history_notes",
+    "psychiatric_history_notes",
+    "current_medications",
+    "allergies",
+    "substance_use",
+    "pregnancy_status",
+    "suicide_risk",
+    "baseline_systolic",
+    "baseline_diastolic",
+    "baseline_heart_rate",
+    "weight_kg",
+)
+EMERGENCY_CONTACT_FIELDS = (
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+)
 
 
 class TooManyInquiries(Exception):
@@ -37,7 +69,9 @@ class TooManyInquiries(Exception):
 
 def sender_fingerprint(ip_address: str | None) -> str:
     """A keyed hash of the sender's address: enough to rate-limit, useless to identify."""
-    return hmac.new(settings.SECRET_KEY.encode(), (ip_address or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), (ip_address or "").encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @transaction.atomic
@@ -49,12 +83,17 @@ def submit_inquiry(*, clinic: Clinic, data: dict[str, Any], ip_address: str | No
     ).count()
     if recent >= INQUIRIES_PER_HOUR_PER_SENDER:
         raise TooManyInquiries
-    inquiry = Inquiry(clinic=clinic, source_fingerprint=fingerprint,
-                      **{f: data[f] for f in INQUIRY_FIELDS})
+    inquiry = Inquiry(
+        clinic=clinic, source_fingerprint=fingerprint, **{f: data[f] for f in INQUIRY_FIELDS}
+    )
     if not inquiry.consent_to_contact:
-        raise ValidationError({"consent_to_contact": _("We can only reply if you agree to be contacted.")})
+        raise ValidationError(
+            {"consent_to_contact": _("We can only reply if you agree to be contacted.")}
+        )
     if not inquiry.email and not inquiry.phone:
-        raise ValidationError({"email": _("Give an e-mail address or a phone number so we can reply.")})
+        raise ValidationError(
+            {"email": _("Give an e-mail address or a phone number so we can reply.")}
+        )
     inquiry.full_clean()
     inquiry.save()
     return inquiry
@@ -77,8 +116,12 @@ def convert_inquiry(
     if inquiry.client_id is not None:
         raise ValidationError(_("This inquiry is already a client."))
     client = Client(
-        clinic=actor.clinic, first_name=inquiry.first_name, last_name=inquiry.last_name,
-        email=inquiry.email, phone=inquiry.phone, date_of_birth=date_of_birth,
+        clinic=actor.clinic,
+        first_name=inquiry.first_name,
+        last_name=inquiry.last_name,
+        email=inquiry.email,
+        phone=inquiry.phone,
+        date_of_birth=date_of_birth,
         status=ClientStatus.PROSPECTIVE,
     )
     client.full_clean(exclude=["clinic"])
@@ -87,8 +130,14 @@ def convert_inquiry(
     inquiry.status = InquiryStatus.CONVERTED
     inquiry.handled_by, inquiry.handled_at = actor.user, timezone.now()
     inquiry.save(update_fields=["client", "status", "handled_by", "handled_at"])
-    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=client,
-                 summary=_("Registered client from an inquiry"), details={"inquiry_id": inquiry.pk})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=client,
+        summary=_("Registered client from an inquiry"),
+        details={"inquiry_id": inquiry.pk},
+    )
     open_course(actor=actor, client=client, condition=condition)
     return client
 
@@ -97,24 +146,38 @@ def convert_inquiry(
 def set_inquiry_status(*, actor: Actor, inquiry: Inquiry, status: str) -> Inquiry:
     _require_front_desk(actor)
     if status not in (InquiryStatus.CONTACTED, InquiryStatus.CLOSED):
-        raise ValidationError(_("An inquiry is marked contacted or closed; conversion makes a client."))
+        raise ValidationError(
+            _("An inquiry is marked contacted or closed; conversion makes a client.")
+        )
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk, clinic=actor.clinic)
     if inquiry.status == InquiryStatus.CONVERTED:
         raise ValidationError(_("This inquiry is already a client."))
+    previous = inquiry.status
     inquiry.status, inquiry.handled_by, inquiry.handled_at = status, actor.user, timezone.now()
     inquiry.save(update_fields=["status", "handled_by", "handled_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=inquiry,
+        summary=_("Marked an inquiry %(s)s") % {"s": inquiry.get_status_display().lower()},
+        details={"from": previous, "to": status},
+    )
     return inquiry
 
 
 @transaction.atomic
-def save_intake(*, actor: Actor, client: Client, data: dict[str, Any], by_client: bool = False) -> Intake:
+def save_intake(
+    *, actor: Actor, client: Client, data: dict[str, Any], by_client: bool = False
+) -> Intake:
     """Create or replace the client's intake answers. `by_client` when filled through a link
     (then `actor` is kapcare itself carrying the request's address)."""
     if not by_client and not can(actor, ClientAction.INTAKE, client):
         raise PermissionDenied(_("You may not enter this client's intake."))
     unknown = set(data.get("conditions", [])) - CONDITION_KEYS
     if unknown:
-        raise ValidationError({"conditions": _("Unknown history items: %(k)s") % {"k": ", ".join(sorted(unknown))}})
+        raise ValidationError(
+            {"conditions": _("Unknown history items: %(k)s") % {"k": ", ".join(sorted(unknown))}}
+        )
     intake = Intake.objects.select_for_update().filter(client=client).first() or Intake(
         clinic=client.clinic, client=client
     )
@@ -126,10 +189,89 @@ def save_intake(*, actor: Actor, client: Client, data: dict[str, Any], by_client
     intake.completed_by_client = by_client
     intake.completed_by = None if by_client else actor.user
     if (intake.baseline_systolic or 0) <= (intake.baseline_diastolic or 0):
-        raise ValidationError({"baseline_diastolic": _("Diastolic pressure must be below systolic.")})
+        raise ValidationError(
+            {"baseline_diastolic": _("Diastolic pressure must be below systolic.")}
+        )
     intake.full_clean(exclude=["clinic", "client"])
     intake.save()
-    record_event(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-                 client=client, obj=intake,
-                 summary=_("Intake completed by the client") if by_client else _("Intake saved"))
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        client=client,
+        obj=intake,
+        summary=_("Intake completed by the client") if by_client else _("Intake saved"),
+    )
     return intake
+
+
+@transaction.atomic
+def save_intake_and_emergency_contact(
+    *, actor: Actor, client: Client, data: dict[str, Any], emergency_contact: dict[str, str]
+) -> Intake:
+    """Staff entering a client's intake together with the client's emergency contact: both are
+    saved or neither is (a ValidationError from either rolls the other back). Each part goes
+    through its own service, so each is authorised and audited as it would be alone."""
+    intake = save_intake(actor=actor, client=client, data=data)
+    update_client(
+        actor=actor,
+        client=client,
+        data={f: emergency_contact[f] for f in EMERGENCY_CONTACT_FIELDS},
+    )
+    return intake
+
+
+@transaction.atomic
+def complete_intake_from_link(
+    *, actor: Actor, token: str, data: dict[str, Any], emergency_contact: dict[str, str]
+) -> Intake:
+    """A client completing intake through a single-use link, without an account.
+
+    The link is locked, checked and spent in the same transaction as the answers, so it works
+    exactly once even if the form is sent twice at the same moment; a reused, expired or forged
+    token (or one for another clinic than `actor`'s) is a plain Http404. `actor` is kapcare
+    itself carrying the request's address. The suicide-risk assessment is the clinician's, not
+    the client's: a client re-doing intake keeps the one on file.
+    """
+    link = usable_link_or_404(token, LinkPurpose.INTAKE, lock=True)
+    if link.clinic_id != actor.clinic_id:
+        raise Http404("This link is not valid.")
+    client = link.client
+    mark_used(link)
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=client,
+        obj=link,
+        summary=_("The client used a single-use link: %(p)s") % {"p": link.get_purpose_display()},
+    )
+    risk_on_file = Intake.objects.filter(client=client).values_list("suicide_risk", flat=True)
+    intake = save_intake(
+        actor=actor,
+        client=client,
+        by_client=True,
+        data={**data, "suicide_risk": risk_on_file.first() or ""},
+    )
+    _set_emergency_contact_from_client(actor=actor, client=client, data=emergency_contact)
+    return intake
+
+
+def _set_emergency_contact_from_client(
+    *, actor: Actor, client: Client, data: dict[str, str]
+) -> None:
+    """The client's own update to their emergency contact (update_client is for staff)."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    changed = [f for f in EMERGENCY_CONTACT_FIELDS if getattr(locked, f) != data[f]]
+    if not changed:
+        return
+    for name in changed:
+        setattr(locked, name, data[name])
+    locked.full_clean(exclude=["clinic"])
+    locked.save(update_fields=[*changed, "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=locked,
+        obj=locked,
+        summary=_("The client updated their emergency contact"),
+        details={"fields": changed},
+    )

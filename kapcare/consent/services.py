@@ -13,6 +13,8 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.links import mark_used, usable_link_or_404
+from kapcare.clients.models import LinkPurpose
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.models import ConsentDocument, ConsentSignature
@@ -24,10 +26,27 @@ def text_sha256(document: ConsentDocument) -> str:
     return hashlib.sha256(f"{document.title}\n\n{document.body}".encode()).hexdigest()
 
 
+def _normalised(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _require_acting_for(actor: Actor, client) -> None:
+    """Staff need access to the client; kapcare itself (a signing link) only acts at the
+    client's own clinic."""
+    if actor.clinic_id != client.clinic_id:
+        raise PermissionDenied(_("You may not act for this client."))
+    if actor.user is not None and not can(actor, ClientAction.VIEW, client):
+        raise PermissionDenied(_("You may not act for this client."))
+
+
 @transaction.atomic
-def publish_document(*, clinic: Clinic, title: str, body: str, actor: Actor | None) -> ConsentDocument:
+def publish_document(
+    *, clinic: Clinic, title: str, body: str, actor: Actor | None
+) -> ConsentDocument:
     """A new consent version. From now on, clients must sign it before their next dose."""
-    if actor is not None and not actor.has_role(Role.CLINIC_ADMIN):
+    if actor is not None and (
+        actor.clinic_id != clinic.pk or not actor.has_role(Role.CLINIC_ADMIN)
+    ):
         raise PermissionDenied(_("Clinic admins publish consent documents."))
     errors = {}
     if not title.strip():
@@ -36,14 +55,26 @@ def publish_document(*, clinic: Clinic, title: str, body: str, actor: Actor | No
         errors["body"] = _("The consent text looks incomplete: it needs the full wording.")
     if errors:
         raise ValidationError(errors)
-    latest = ConsentDocument.objects.select_for_update().filter(clinic=clinic).order_by("-version").first()
+    latest = (
+        ConsentDocument.objects.select_for_update()
+        .filter(clinic=clinic)
+        .order_by("-version")
+        .first()
+    )
     document = ConsentDocument.objects.create(
-        clinic=clinic, version=(latest.version + 1) if latest else 1, title=title.strip(),
-        body=body.strip(), published_by=actor.user if actor else None,
+        clinic=clinic,
+        version=(latest.version + 1) if latest else 1,
+        title=title.strip(),
+        body=body.strip(),
+        published_by=actor.user if actor else None,
     )
     if actor is not None:
-        record_event(actor=actor, action=AuditAction.CREATE, obj=document,
-                     summary=_("Published consent version %(v)s") % {"v": document.version})
+        record_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=document,
+            summary=_("Published consent version %(v)s") % {"v": document.version},
+        )
     return document
 
 
@@ -72,27 +103,40 @@ def sign_consent(
     from kapcare.courses.selectors import current_course
     from kapcare.courses.services import advance_course
 
-    if actor.user is not None and not can(actor, ClientAction.VIEW, client):
-        raise PermissionDenied(_("You may not act for this client."))
+    _require_acting_for(actor, client)
     errors = {}
     if not agreed:
         errors["agreed"] = _("Tick the box to show you agree.")
-    if typed_name.strip().casefold() != client.full_name.casefold():
-        errors["typed_name"] = _("Type your full name as the clinic has it: %(name)s.") % {
-            "name": client.full_name}
+    # The message does not repeat the name: on a signing link it would tell whoever holds the
+    # link who the client is. Staff see the registered name beside the field instead.
+    if _normalised(typed_name) != _normalised(client.full_name):
+        errors["typed_name"] = _("Type your full name exactly as the clinic has it.")
     if errors:
         raise ValidationError(errors)
     current = current_document(client.clinic_id)
     if current is None or current.pk != document.pk or shown_sha256 != text_sha256(document):
-        raise ValidationError(_("The consent text has changed since this page was opened. Read the new version."))
+        raise ValidationError(
+            _("The consent text has changed since this page was opened. Read the new version.")
+        )
     signature = ConsentSignature.objects.create(
-        clinic=client.clinic, client=client, document=document, typed_name=typed_name.strip(),
-        agreed=True, text_sha256=text_sha256(document), ip_address=actor.ip_address,
-        user_agent=actor.user_agent, witnessed_by=actor.user if witnessed else None,
+        clinic=client.clinic,
+        client=client,
+        document=document,
+        typed_name=typed_name.strip(),
+        agreed=True,
+        text_sha256=text_sha256(document),
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+        witnessed_by=actor.user if witnessed else None,
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=signature,
-                 summary=_("Consent version %(v)s signed") % {"v": document.version},
-                 details={"sha256": signature.text_sha256})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=signature,
+        summary=_("Consent version %(v)s signed") % {"v": document.version},
+        details={"sha256": signature.text_sha256},
+    )
     course = current_course(client)
     if course is not None:
         advance_course(actor=actor, course=course)
@@ -103,16 +147,62 @@ def sign_consent(
 def withdraw_consent(*, actor: Actor, client, reason: str = "") -> int:
     """Withdraw every standing signature at once; dosing is blocked from this moment.
     Returns how many signatures were withdrawn (0 when there was nothing to withdraw)."""
-    if actor.user is not None and not can(actor, ClientAction.VIEW, client):
-        raise PermissionDenied(_("You may not act for this client."))
+    _require_acting_for(actor, client)
     now = timezone.now()
-    standing = ConsentSignature.objects.select_for_update().filter(client=client, withdrawn_at__isnull=True)
+    standing = ConsentSignature.objects.select_for_update().filter(
+        client=client, withdrawn_at__isnull=True
+    )
     count = standing.update(
-        withdrawn_at=now, withdrawal_reason=reason.strip(),
+        withdrawn_at=now,
+        withdrawal_reason=reason.strip(),
         withdrawal_recorded_by=actor.user,
     )
     if count:
-        record_event(actor=actor, action=AuditAction.UPDATE, client=client,
-                     object_type="consentsignature", summary=_("Consent withdrawn"),
-                     details={"reason": reason.strip()})
+        record_event(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            client=client,
+            object_type="consentsignature",
+            summary=_("Consent withdrawn"),
+            details={"reason": reason.strip()},
+        )
     return count
+
+
+@transaction.atomic
+def sign_consent_through_link(
+    *, token: str, actor: Actor, typed_name: str, agreed: bool, shown_sha256: str
+) -> ConsentSignature:
+    """The client signs through a single-use link. The link is locked, checked and spent in the
+    same transaction as the signature, so it signs once; a refused signature leaves it usable.
+
+    Raises Http404 for a reused, expired or forged token and DocumentOutOfDate when the link
+    was made for a version that is no longer current. `actor` is kapcare itself carrying the
+    request's address (Actor.system with ip_address and user_agent)."""
+    link = usable_link_or_404(token, LinkPurpose.CONSENT, lock=True)
+    document = link_document(link)
+    if actor.user is not None or actor.clinic_id != link.clinic_id:
+        raise PermissionDenied(_("A signing link is used by the client, not by staff."))
+    signature = sign_consent(
+        actor=actor,
+        client=link.client,
+        document=document,
+        typed_name=typed_name,
+        agreed=agreed,
+        shown_sha256=shown_sha256,
+        witnessed=False,
+    )
+    mark_used(link)
+    return signature
+
+
+class DocumentOutOfDate(Exception):
+    """The link points at a consent version that the clinic has since replaced."""
+
+
+def link_document(link) -> ConsentDocument:
+    """The document a consent link was made for, if it is still the current version."""
+    document = current_document(link.clinic_id)
+    if document is None or document.pk != link.target_id:
+        raise DocumentOutOfDate
+    return document

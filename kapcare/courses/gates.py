@@ -40,12 +40,17 @@ def eligibility_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
         return Gate("eligibility", label, False, _("No eligibility decision yet."))
     if decision.decision != Decision.ELIGIBLE:
         return Gate(
-            "eligibility", label, False,
-            _("Latest decision: not eligible (%(basis)s).") % {"basis": decision.get_basis_display()},
+            "eligibility",
+            label,
+            False,
+            _("Latest decision: not eligible (%(basis)s).")
+            % {"basis": decision.get_basis_display()},
         )
     if protocol is None or decision.protocol_id != protocol.pk:
         return Gate(
-            "eligibility", label, False,
+            "eligibility",
+            label,
+            False,
             _("Decided under protocol v%(old)s; the clinic now uses v%(new)s. Screen again.")
             % {"old": decision.protocol.version, "new": protocol.version if protocol else "—"},
         )
@@ -59,7 +64,9 @@ def consent_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
 
 def preparation_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
     missing = preparation_missing(course, at)
-    reason = (_("Preparation incomplete: %(what)s.") % {"what": "; ".join(missing)}) if missing else ""
+    reason = (
+        (_("Preparation incomplete: %(what)s.") % {"what": "; ".join(missing)}) if missing else ""
+    )
     return Gate("preparation", _("Preparation complete"), not missing, reason)
 
 
@@ -70,8 +77,11 @@ def course_state_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
     last = course.history.order_by("-changed_at", "-id").first()
     why = f" ({last.reason})" if last and last.reason and course.status == last.to_status else ""
     return Gate(
-        "course_active", label, False,
-        _("The course is %(status)s%(why)s.") % {"status": course.get_status_display().lower(), "why": why},
+        "course_active",
+        label,
+        False,
+        _("The course is %(status)s%(why)s.")
+        % {"status": course.get_status_display().lower(), "why": why},
     )
 
 

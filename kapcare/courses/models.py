@@ -104,7 +104,9 @@ class CareProtocol(models.Model):
     class Meta:
         ordering = ["clinic", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "version"], name="care_protocol_version_unique")
+            models.UniqueConstraint(
+                fields=["clinic", "version"], name="care_protocol_version_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -66,13 +66,19 @@ def create_note(
 ) -> ClinicalNote:
     """A draft note by the actor. Integration notes name the dosing session they follow."""
     if not can_write_session_note(actor, course.client):
-        raise PermissionDenied(_("Only a therapist on the client's care team writes session notes."))
+        raise PermissionDenied(
+            _("Only a therapist on the client's care team writes session notes.")
+        )
     _check_session_date(session_date)
     if kind == NoteKind.INTEGRATION:
         if dosing_session is None or dosing_session.course_id != course.pk:
-            raise ValidationError({"dosing_session": _("Choose the dosing session this one follows.")})
+            raise ValidationError(
+                {"dosing_session": _("Choose the dosing session this one follows.")}
+            )
     elif dosing_session is not None:
-        raise ValidationError({"dosing_session": _("Only integration notes follow a dosing session.")})
+        raise ValidationError(
+            {"dosing_session": _("Only integration notes follow a dosing session.")}
+        )
     note = ClinicalNote.objects.create(
         clinic=course.clinic,
         client=course.client,
@@ -85,8 +91,13 @@ def create_note(
         free_text="" if kind == NoteKind.PROCESS else free_text,
         encrypted_text=encrypt_text(process_text) if kind == NoteKind.PROCESS else "",
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=course.client, obj=note,
-                 summary=_("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=course.client,
+        obj=note,
+        summary=_("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()},
+    )
     return note
 
 
@@ -123,8 +134,13 @@ def update_draft(
         locked.free_text = free_text
     locked.updated_at = timezone.now()
     locked.save()
-    record_event(actor=actor, action=AuditAction.UPDATE, client=locked.client, obj=locked,
-                 summary=_("Edited a draft note"))
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=locked.client,
+        obj=locked,
+        summary=_("Edited a draft note"),
+    )
     return locked
 
 
@@ -140,9 +156,14 @@ def sign_note(*, actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked.signed_by = actor.user
     locked.content_sha256 = canonical_sha256(note_payload(locked))
     locked.save()
-    record_event(actor=actor, action=AuditAction.UPDATE, client=locked.client, obj=locked,
-                 summary=_("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
-                 details={"sha256": locked.content_sha256})
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=locked.client,
+        obj=locked,
+        summary=_("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
+        details={"sha256": locked.content_sha256},
+    )
     if locked.kind == NoteKind.PREPARATION:
         advance_course(actor=actor, course=locked.course)
     return locked
@@ -158,13 +179,21 @@ def add_addendum(*, actor: Actor, note: ClinicalNote, text: str) -> NoteAddendum
         raise ValidationError(_("Addenda are for signed notes; edit the draft instead."))
     created = timezone.now()
     addendum = NoteAddendum.objects.create(
-        note=note, author=actor.user, text=text.strip(), created_at=created,
+        note=note,
+        author=actor.user,
+        text=text.strip(),
+        created_at=created,
         text_sha256=hashlib.sha256(
             f"{note.content_sha256}|{actor.user.pk}|{created.isoformat()}|{text.strip()}".encode()
         ).hexdigest(),
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=note.client, obj=addendum,
-                 summary=_("Added an addendum to a signed note"))
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=note.client,
+        obj=addendum,
+        summary=_("Added an addendum to a signed note"),
+    )
     return addendum
 
 
@@ -179,6 +208,11 @@ def cosign_note(*, actor: Actor, note: ClinicalNote) -> NoteCosignature:
     cosignature = NoteCosignature.objects.create(
         note=note, cosigned_by=actor.user, content_sha256=note.content_sha256
     )
-    record_event(actor=actor, action=AuditAction.UPDATE, client=note.client, obj=note,
-                 summary=_("Co-signed a note"))
+    record_event(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=note.client,
+        obj=note,
+        summary=_("Co-signed a note"),
+    )
     return cosignature

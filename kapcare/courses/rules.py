@@ -68,5 +68,7 @@ def integration_due_by(dosed_at: dt.datetime, window_hours: int) -> dt.datetime:
 
 def canonical_sha256(payload: dict[str, Any]) -> str:
     """SHA-256 of a JSON rendering that does not depend on key order or spacing."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    text = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -48,7 +48,9 @@ def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
     return [
         note
         for note in notes
-        if note.kind != NoteKind.PROCESS or note.author_id == viewer.pk or viewer.pk in note.shared_with
+        if note.kind != NoteKind.PROCESS
+        or note.author_id == viewer.pk
+        or viewer.pk in note.shared_with
     ]
 
 

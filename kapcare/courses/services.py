@@ -37,22 +37,37 @@ def open_course(*, actor: Actor, client, condition: str) -> TreatmentCourse:
     """Start a course in screening. A client has at most one open course at a time."""
     if not can_open_course(actor, client):
         raise PermissionDenied(_("You may not open a course for this client."))
-    if TreatmentCourse.objects.select_for_update().filter(client=client).exclude(
-        status__in=CLOSED
-    ).exists():
+    if (
+        TreatmentCourse.objects.select_for_update()
+        .filter(client=client)
+        .exclude(status__in=CLOSED)
+        .exists()
+    ):
         raise ValidationError(_("This client already has an open treatment course."))
-    course = TreatmentCourse.objects.create(clinic=client.clinic, client=client, condition=condition)
+    course = TreatmentCourse.objects.create(
+        clinic=client.clinic, client=client, condition=condition
+    )
     CourseStatusChange.objects.create(
-        course=course, from_status="", to_status=course.status, changed_by=actor.user,
+        course=course,
+        from_status="",
+        to_status=course.status,
+        changed_by=actor.user,
         reason=_("Course opened"),
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=course,
-                 summary=_("Opened a treatment course"))
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=course,
+        summary=_("Opened a treatment course"),
+    )
     return course
 
 
 def _previous_phase(course: TreatmentCourse) -> str | None:
-    change = course.history.filter(to_status=CourseStatus.PAUSED).order_by("-changed_at", "-id").first()
+    change = (
+        course.history.filter(to_status=CourseStatus.PAUSED).order_by("-changed_at", "-id").first()
+    )
     return change.from_status if change else None
 
 
@@ -60,15 +75,18 @@ def refusal(course: TreatmentCourse, to: str, reason: str = "") -> str | None:
     """Why `course` may not move to `to` now (None when it may)."""
     if to not in TRANSITIONS[course.status]:
         return _("A course cannot go from %(a)s to %(b)s.") % {
-            "a": CourseStatus(course.status).label, "b": CourseStatus(to).label
+            "a": CourseStatus(course.status).label,
+            "b": CourseStatus(to).label,
         }
     if to in REASON_REQUIRED and not reason.strip():
         return _("Give a reason for this change.")
-    if course.status == CourseStatus.PAUSED and to != CourseStatus.DISCONTINUED:
-        if to != _previous_phase(course):
-            return _("A paused course resumes in the phase it was paused from.")
+    resuming = course.status == CourseStatus.PAUSED and to != CourseStatus.DISCONTINUED
+    if resuming and to != _previous_phase(course):
+        return _("A paused course resumes in the phase it was paused from.")
     now = timezone.now()
-    failed = [g for g in (check(course, now) for check in PRECONDITIONS.get(to, [])) if not g.passed]
+    failed = [
+        g for g in (check(course, now) for check in PRECONDITIONS.get(to, [])) if not g.passed
+    ]
     if failed:
         return " ".join(g.reason for g in failed)
     return None
@@ -95,10 +113,17 @@ def transition_course(
         locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
     CourseStatusChange.objects.create(
-        course=locked, from_status=before, to_status=to, reason=reason.strip(), changed_by=actor.user
+        course=locked,
+        from_status=before,
+        to_status=to,
+        reason=reason.strip(),
+        changed_by=actor.user,
     )
     record_event(
-        actor=actor, action=AuditAction.UPDATE, client=locked.client, obj=locked,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        client=locked.client,
+        obj=locked,
         summary=_("Course: %(a)s → %(b)s") % {"a": before, "b": to},
         details={"from": before, "to": to, "automatic": automatic},
     )
@@ -113,7 +138,10 @@ def advance_course(*, actor: Actor, course: TreatmentCourse) -> TreatmentCourse:
     signed preparation note), so the course always shows how far the client really is."""
     while course.status in FORWARD and refusal(course, FORWARD[course.status]) is None:
         transition_course(
-            actor=actor, course=course, to=FORWARD[course.status],
-            reason=_("Requirements met"), automatic=True,
+            actor=actor,
+            course=course,
+            to=FORWARD[course.status],
+            reason=_("Requirements met"),
+            automatic=True,
         )
     return course

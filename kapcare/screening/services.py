@@ -11,9 +11,11 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.models import Intake
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.services import advance_course
+from kapcare.courses.states import CLOSED
 from kapcare.screening import rules
 from kapcare.screening.catalogue import DEFAULT_RULES
 from kapcare.screening.facts import intake_facts
@@ -26,7 +28,7 @@ from kapcare.screening.models import (
     ScreeningOutcome,
     ScreeningProtocol,
 )
-from kapcare.screening.selectors import current_protocol, rules_as_dicts
+from kapcare.screening.selectors import current_protocol, latest_screening, rules_as_dicts
 
 
 @transaction.atomic
@@ -34,8 +36,9 @@ def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
     """The clinic's current protocol; version 1 from the FACTS.md defaults if it has none."""
     protocol = current_protocol(clinic.pk)
     if protocol is None:
-        protocol = publish_protocol(clinic=clinic, rule_dicts=DEFAULT_RULES, actor=None,
-                                    notes="Defaults from FACTS.md §3")
+        protocol = publish_protocol(
+            clinic=clinic, rule_dicts=DEFAULT_RULES, actor=None, notes="Defaults from FACTS.md §3"
+        )
     return protocol
 
 
@@ -45,8 +48,13 @@ def publish_protocol(
 ) -> ScreeningProtocol:
     """Publish a new protocol version. Every condition is validated first; nothing is saved
     if one is malformed. Earlier versions stay as they were."""
-    if actor is not None and not actor.has_role(Role.CLINIC_ADMIN, Role.PRESCRIBER):
+    if actor is not None and (
+        actor.clinic_id != clinic.pk or not actor.has_role(Role.CLINIC_ADMIN, Role.PRESCRIBER)
+    ):
         raise PermissionDenied(_("Clinic admins and prescribers publish screening protocols."))
+    if not rule_dicts:
+        raise ValidationError(_("A protocol needs at least one rule."))
+    seen: set[str] = set()
     for rule in rule_dicts:
         try:
             rules.validate_condition(rule["condition"])
@@ -54,22 +62,53 @@ def publish_protocol(
             raise ValidationError({"condition": f"{rule.get('key')}: {error}"}) from error
         if rule["kind"] not in rules.SEVERITY:
             raise ValidationError({"kind": f"{rule.get('key')}: unknown kind {rule['kind']!r}"})
-    latest = ScreeningProtocol.objects.select_for_update().filter(clinic=clinic).order_by("-version").first()
+        if rule["key"] in seen:
+            # Would otherwise surface as an IntegrityError from the unique constraint.
+            raise ValidationError({"key": _("Rule %(key)s appears twice.") % {"key": rule["key"]}})
+        seen.add(rule["key"])
+    latest = (
+        ScreeningProtocol.objects.select_for_update()
+        .filter(clinic=clinic)
+        .order_by("-version")
+        .first()
+    )
     protocol = ScreeningProtocol.objects.create(
-        clinic=clinic, version=(latest.version + 1) if latest else 1, notes=notes,
+        clinic=clinic,
+        version=(latest.version + 1) if latest else 1,
+        notes=notes,
         published_by=actor.user if actor else None,
     )
     ContraindicationRule.objects.bulk_create(
-        ContraindicationRule(protocol=protocol, position=index, **{
-            field: rule[field] for field in
-            ("key", "label", "kind", "condition", "rationale", "source", "override_allowed")
-        })
+        ContraindicationRule(
+            protocol=protocol,
+            position=index,
+            **{
+                field: rule[field]
+                for field in (
+                    "key",
+                    "label",
+                    "kind",
+                    "condition",
+                    "rationale",
+                    "source",
+                    "override_allowed",
+                )
+            },
+        )
         for index, rule in enumerate(rule_dicts)
     )
     if actor is not None:
-        record_event(actor=actor, action=AuditAction.CREATE, obj=protocol,
-                     summary=_("Published screening protocol v%(v)s") % {"v": protocol.version})
+        record_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=protocol,
+            summary=_("Published screening protocol v%(v)s") % {"v": protocol.version},
+        )
     return protocol
+
+
+def _normalised(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _require_clinical(actor: Actor, client) -> None:
@@ -85,21 +124,34 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
     protocol's override path can change that); relative findings → a prescriber decides."""
     client = course.client
     _require_clinical(actor, client)
-    intake = getattr(client, "intake", None)
+    if course.status in CLOSED:
+        raise ValidationError(_("This course is closed; open a new one to screen again."))
+    intake = Intake.objects.filter(client=client).first()
     if intake is None:
-        raise ValidationError(_("Complete the intake before screening."))
+        raise ValidationError(_("Complete the intake before screening."), code="intake_missing")
     protocol = ensure_protocol(clinic=client.clinic)
     facts = intake_facts(intake, client, timezone.localdate())
     findings = rules.screen(rules_as_dicts(protocol), facts)
     outcome = rules.outcome_of(findings)
     screening = Screening.objects.create(
-        clinic=client.clinic, client=client, course=course, protocol=protocol, facts=facts,
-        findings=[f.as_dict() for f in findings], outcome=outcome, screened_by=actor.user,
+        clinic=client.clinic,
+        client=client,
+        course=course,
+        protocol=protocol,
+        facts=facts,
+        findings=[f.as_dict() for f in findings],
+        outcome=outcome,
+        screened_by=actor.user,
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=screening,
-                 summary=_("Screened under protocol v%(v)s: %(outcome)s")
-                 % {"v": protocol.version, "outcome": outcome},
-                 details={"findings": [f.rule_key for f in findings]})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=screening,
+        summary=_("Screened under protocol v%(v)s: %(outcome)s")
+        % {"v": protocol.version, "outcome": outcome},
+        details={"findings": [f.rule_key for f in findings]},
+    )
     if outcome == ScreeningOutcome.CLEAR:
         _decide(actor, screening, Decision.ELIGIBLE, DecisionBasis.NO_FINDINGS)
     elif outcome == ScreeningOutcome.EXCLUDED:
@@ -109,28 +161,58 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
 
 def _decide(actor, screening, decision, basis, reason="", signature_name=""):
     made = EligibilityDecision.objects.create(
-        clinic=screening.clinic, client=screening.client, course=screening.course,
-        screening=screening, protocol=screening.protocol, decision=decision, basis=basis,
-        reason=reason, signature_name=signature_name, decided_by=actor.user,
+        clinic=screening.clinic,
+        client=screening.client,
+        course=screening.course,
+        screening=screening,
+        protocol=screening.protocol,
+        decision=decision,
+        basis=basis,
+        reason=reason,
+        signature_name=signature_name,
+        decided_by=actor.user,
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=screening.client, obj=made,
-                 summary=_("Eligibility: %(d)s (%(b)s)") % {"d": decision, "b": basis},
-                 details={"protocol_version": screening.protocol.version, "reason": reason})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=screening.client,
+        obj=made,
+        summary=_("Eligibility: %(d)s (%(b)s)") % {"d": decision, "b": basis},
+        details={"protocol_version": screening.protocol.version, "reason": reason},
+    )
     if decision == Decision.ELIGIBLE:
         advance_course(actor=actor, course=screening.course)
     return made
 
 
-def _check_prescriber_signature(actor: Actor, screening: Screening, reason: str, signature_name: str):
+def _check_still_current(screening: Screening) -> None:
+    """A decision is only ever made on the course's latest screening under the clinic's current
+    protocol. The eligibility gate reads the newest decision, so deciding on a superseded
+    screening would silently replace the newer screening's result (e.g. approve a client whom a
+    later screening excluded)."""
+    latest = latest_screening(screening.course)
+    if latest is None or latest.pk != screening.pk:
+        raise ValidationError(_("A newer screening exists for this course; decide on that one."))
+    protocol = current_protocol(screening.clinic_id)
+    if protocol is None or protocol.pk != screening.protocol_id:
+        raise ValidationError(
+            _("The screening protocol has changed since this screening. Screen again.")
+        )
+
+
+def _check_prescriber_signature(
+    actor: Actor, screening: Screening, reason: str, signature_name: str
+) -> None:
     if not actor.has_role(Role.PRESCRIBER):
         raise PermissionDenied(_("Only a prescriber decides eligibility after review."))
     _require_clinical(actor, screening.client)
     errors = {}
     if not reason.strip():
         errors["reason"] = _("Give the clinical reason for this decision.")
-    if signature_name.strip().casefold() != actor.user.full_name.strip().casefold():
-        errors["signature_name"] = _("Type your full name exactly as on your account (%(name)s).") % {
-            "name": actor.user.full_name}
+    if _normalised(signature_name) != _normalised(actor.user.full_name):
+        errors["signature_name"] = _(
+            "Type your full name exactly as on your account (%(name)s)."
+        ) % {"name": actor.user.full_name}
     if errors:
         raise ValidationError(errors)
 
@@ -145,10 +227,17 @@ def review_screening(
         raise ValidationError(_("Only screenings that need review are decided this way."))
     _check_prescriber_signature(actor, screening, reason, signature_name)
     if screening.decisions.exists():
-        raise ValidationError(_("This screening already has a decision. Screen again to revisit it."))
+        raise ValidationError(
+            _("This screening already has a decision. Screen again to revisit it.")
+        )
+    _check_still_current(screening)
     return _decide(
-        actor, screening, Decision.ELIGIBLE if approve else Decision.NOT_ELIGIBLE,
-        DecisionBasis.PRESCRIBER_REVIEW, reason.strip(), signature_name.strip(),
+        actor,
+        screening,
+        Decision.ELIGIBLE if approve else Decision.NOT_ELIGIBLE,
+        DecisionBasis.PRESCRIBER_REVIEW,
+        reason.strip(),
+        signature_name.strip(),
     )
 
 
@@ -161,7 +250,9 @@ def override_exclusion(
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
     if screening.outcome != ScreeningOutcome.EXCLUDED:
         raise ValidationError(_("Only an exclusion can be overridden."))
-    blocking = [f for f in screening.findings if f["kind"] == "absolute" and not f["override_allowed"]]
+    blocking = [
+        f for f in screening.findings if f["kind"] == "absolute" and not f["override_allowed"]
+    ]
     if blocking:
         raise PermissionDenied(
             _("The protocol allows no override for: %(rules)s.")
@@ -170,6 +261,13 @@ def override_exclusion(
     _check_prescriber_signature(actor, screening, reason, signature_name)
     if screening.decisions.filter(basis=DecisionBasis.OVERRIDE).exists():
         raise ValidationError(_("This exclusion has already been overridden."))
+    _check_still_current(screening)
     # The automatic exclusion stays on record, superseded by this later, signed decision.
-    return _decide(actor, screening, Decision.ELIGIBLE, DecisionBasis.OVERRIDE,
-                   reason.strip(), signature_name.strip())
+    return _decide(
+        actor,
+        screening,
+        Decision.ELIGIBLE,
+        DecisionBasis.OVERRIDE,
+        reason.strip(),
+        signature_name.strip(),
+    )

@@ -28,7 +28,9 @@ class Client(models.Model):
     address = models.TextField(_("address"), blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(_("relationship"), max_length=100, blank=True)
-    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=40, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=40, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=ClientStatus.choices, default=ClientStatus.PROSPECTIVE
     )
@@ -68,7 +70,7 @@ CARE_TEAM_ROLES = [Role.THERAPIST, Role.PRESCRIBER, Role.NURSE]
 
 
 class CareTeamMember(models.Model):
-    """A clinician on one client's care team. Being on it is what lets a clinician see the client."""
+    """A clinician on one client's care team: being on it lets a clinician see the client."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="care_team")
