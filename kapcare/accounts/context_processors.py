@@ -13,6 +13,8 @@ def clinic_context(request: HttpRequest) -> dict:
         "available_clinics": getattr(request, "clinics", []),
         "role_labels": [Role(r).label for r in sorted(roles)],
         "is_clinic_admin": Role.CLINIC_ADMIN in roles,
+        "handles_inquiries": bool(roles & {Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+        "sees_protocols": bool(roles & {Role.CLINIC_ADMIN, Role.PRESCRIBER}),
         "idle_timeout_seconds": settings.KAPCARE_IDLE_TIMEOUT_SECONDS,
         "idle_warning_seconds": settings.KAPCARE_IDLE_WARNING_SECONDS,
     }

@@ -49,11 +49,15 @@ def verify_second_factor(*, user: User, token: str) -> TOTPDevice | StaticDevice
     Both device kinds throttle repeated failures themselves; a used recovery code is consumed.
     """
     token = "".join(token.split()).lower()
-    if token.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            if device.verify_token(token):
-                return device
-        return None
+    # Only a code of the authenticator's length is an authenticator code: recovery codes are
+    # 8 base32 characters and, now and then, all digits.
+    authenticators = [
+        device
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True)
+        if token.isdigit() and len(token) == device.digits
+    ]
+    if authenticators:
+        return next((device for device in authenticators if device.verify_token(token)), None)
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):
             return device
@@ -62,7 +66,12 @@ def verify_second_factor(*, user: User, token: str) -> TOTPDevice | StaticDevice
 
 @transaction.atomic
 def add_staff_member(
-    *, clinic: Clinic, email: str, full_name: str, roles: list[str], password: str | None = None,
+    *,
+    clinic: Clinic,
+    email: str,
+    full_name: str,
+    roles: list[str],
+    password: str | None = None,
     credentials: str = "",
 ) -> User:
     """Create (or find) a user and give them `roles` at `clinic`."""

@@ -105,6 +105,8 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
             CareTeamMember.objects.get_or_create(
                 clinic=clinic, client=client, user=user, role=role
             )
-    for extend in DEMO_EXTENSIONS:
+    from kapcare.courses.demo import load_pathway_demo
+
+    for extend in [load_pathway_demo, *DEMO_EXTENSIONS]:
         extend(clinic, staff)
     return clinic, staff

@@ -1,15 +1,24 @@
-"""What a staff member's home page shows: their own clients first."""
+"""What a staff member's home page shows: their own clients by stage, and what needs them now.
 
-from dataclasses import dataclass
+Every list is one query whatever the clinic's size (tests/core assert the count)."""
 
-from django.db.models import Count
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
-from kapcare.clients.models import CareTeamMember, Client, ClientStatus
+from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry, InquiryStatus
 from kapcare.clients.permissions import clients_visible_to
+from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
+from kapcare.courses.selectors import integration_overdue
+from kapcare.screening.selectors import pending_reviews
 
 RECENT = 8
+CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 
 
 @dataclass
@@ -18,21 +27,72 @@ class HomeSummary:
     my_client_count: int
     status_counts: list[tuple[str, int]]
     clinic_wide: bool
+    stages: list[tuple[str, str, list[TreatmentCourse]]] = field(default_factory=list)
+    preparation_incomplete: list[TreatmentCourse] = field(default_factory=list)
+    integration_overdue: list = field(default_factory=list)
+    reviews_pending: list = field(default_factory=list)
+    drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
+    new_inquiries: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(
+            self.preparation_incomplete
+            or self.integration_overdue
+            or self.reviews_pending
+            or self.drafts_to_sign
+        )
+
+
+def _on_my_team(actor: Actor, client_field: str = "client"):
+    return Exists(CareTeamMember.objects.filter(client=OuterRef(client_field), user=actor.user))
 
 
 def home_summary(*, actor: Actor) -> HomeSummary:
-    """Three queries whatever the clinic's size: my clients, their count, counts by status."""
     visible = clients_visible_to(actor)
-    clinic_wide = actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN)
-    mine = visible.filter(
-        pk__in=CareTeamMember.objects.filter(user=actor.user).values("client_id")
-    ) if actor.has_role(Role.THERAPIST, Role.PRESCRIBER, Role.NURSE) else visible
+    clinical = actor.has_role(*CLINICAL_ROLES)
+    mine = visible.filter(_on_my_team(actor, "pk")) if clinical else visible
     counts = dict(
         visible.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
-    return HomeSummary(
+    summary = HomeSummary(
         my_clients=list(mine.order_by("-updated_at")[:RECENT]),
         my_client_count=mine.count(),
         status_counts=[(label, counts.get(value, 0)) for value, label in ClientStatus.choices],
-        clinic_wide=clinic_wide,
+        clinic_wide=actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN),
     )
+    if actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN):
+        summary.new_inquiries = Inquiry.objects.filter(
+            clinic=actor.clinic, status=InquiryStatus.NEW
+        ).count()
+    if not clinical:
+        return summary
+    open_courses = list(
+        TreatmentCourse.objects.filter(clinic=actor.clinic)
+        .filter(_on_my_team(actor))
+        .exclude(status__in=[CourseStatus.COMPLETED, CourseStatus.DISCONTINUED])
+        .select_related("client")
+        .order_by("client__last_name", "client__first_name")
+    )
+    summary.stages = [
+        (value, label, [c for c in open_courses if c.status == value])
+        for value, label in CourseStatus.choices
+        if value not in (CourseStatus.COMPLETED, CourseStatus.DISCONTINUED)
+    ]
+    summary.preparation_incomplete = [
+        c for c in open_courses if c.status == CourseStatus.PREPARATION
+    ]
+    if actor.has_role(Role.THERAPIST):
+        summary.integration_overdue = integration_overdue(
+            clinic_id=actor.clinic_id, at=timezone.now(), member=actor.user
+        )
+        summary.drafts_to_sign = list(
+            ClinicalNote.objects.filter(
+                clinic=actor.clinic, author=actor.user, status=NoteStatus.DRAFT
+            )
+            .select_related("client")
+            .order_by("session_date")[:20]
+        )
+    if actor.has_role(Role.PRESCRIBER):
+        summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
+    return summary

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.courses import integration_views
 
 app_name = "integration"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("overdue/", integration_views.overdue, name="overdue"),
+]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
+from kapcare.clients.models import CareTeamMember
 from kapcare.courses.models import CareProtocol, ClinicalNote, NoteKind, NoteStatus, TreatmentCourse
 from kapcare.courses.rules import integration_due_by, preparation_shortfall
 from kapcare.dosing.models import DosingSession, DosingStatus
@@ -54,8 +55,9 @@ def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
     ]
 
 
-def integration_overdue(*, clinic_id: int, at: dt.datetime, therapist=None):
-    """Dosing sessions whose integration session is past its window with no integration note.
+def integration_overdue(*, clinic_id: int, at: dt.datetime, member=None):
+    """Dosing sessions whose integration session is past its window with no integration note
+    (only for clients on `member`'s care team, when given).
 
     One query: the window is the clinic's current setting, so the cut-off is a single time."""
     window = current_care_protocol(clinic_id).integration_window_hours
@@ -70,10 +72,9 @@ def integration_overdue(*, clinic_id: int, at: dt.datetime, therapist=None):
         .select_related("client", "course")
         .order_by("discharged_at")
     )
-    if therapist is not None:
-        sessions = sessions.filter(
-            Q(client__care_team__user=therapist) & Q(client__care_team__role="therapist")
-        )
+    if member is not None:
+        on_team = CareTeamMember.objects.filter(client=OuterRef("client"), user=member)
+        sessions = sessions.filter(Exists(on_team))
     overdue = list(sessions)
     for session in overdue:
         session.integration_due_by = integration_due_by(session.discharged_at, window)

@@ -1,0 +1,27 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kapcare.accounts.decorators import require_actor, staff_required
+from kapcare.accounts.models import Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.courses.selectors import current_care_protocol, integration_overdue
+
+
+@staff_required(Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Dosing sessions past their integration window, for the clients on my care teams."""
+    actor = require_actor(request)
+    sessions = integration_overdue(clinic_id=actor.clinic_id, at=timezone.now(), member=actor.user)
+    record_event(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="integration.overdue",
+        details={"client_ids": sorted({s.client_id for s in sessions})},
+    )
+    context = {
+        "sessions": sessions,
+        "window_hours": current_care_protocol(actor.clinic_id).integration_window_hours,
+    }
+    return render(request, "courses/integration_overdue.html", context)
