@@ -75,7 +75,7 @@ def signed_preparation(*, clinic, staff, course, content=None):
         actor=therapist,
         course=course,
         kind=NoteKind.PREPARATION,
-        session_date=timezone.localdate(),
+        session_date=course.clinic.today(),
         content=content or COMPLETE_PREPARATION,
     )
     return sign_note(actor=therapist, note=note)

@@ -1,5 +1,6 @@
 """Who works at which clinic, and in which roles."""
 
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -17,7 +18,10 @@ def validate_time_zone(value: str) -> None:
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default="America/Los_Angeles", validators=[validate_time_zone]
+        _("time zone"),
+        max_length=64,
+        default="America/Los_Angeles",
+        validators=[validate_time_zone],
     )
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
@@ -33,6 +37,10 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> datetime.date:
+        """Today's date where the clinic is: session dates are the clinic's days, not UTC's."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class UserManager(BaseUserManager["User"]):

@@ -4,6 +4,7 @@ Loaded by kapcare.core.demo (make run); idempotent — a client that has a cours
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -169,7 +170,7 @@ def _walk(client, stage, actors, therapist, document):
             actor=therapist,
             course=course,
             kind=NoteKind.PREPARATION,
-            session_date=timezone.localdate(),
+            session_date=course.clinic.today(),
             content={**PREPARATION, "ride_home_plan": ""},
         )
         return
@@ -177,7 +178,7 @@ def _walk(client, stage, actors, therapist, document):
         actor=therapist,
         course=course,
         kind=NoteKind.PREPARATION,
-        session_date=timezone.localdate() - dt.timedelta(days=21),
+        session_date=course.clinic.today() - dt.timedelta(days=21),
         content=PREPARATION,
     )
     sign_note(actor=therapist, note=note)
@@ -223,7 +224,9 @@ def _dosing_history(course, therapist, *, overdue: bool) -> None:
             actor=therapist,
             course=course,
             kind=NoteKind.INTEGRATION,
-            session_date=timezone.localdate(dosed + dt.timedelta(days=1)),
+            session_date=timezone.localdate(
+                dosed + dt.timedelta(days=1), timezone=ZoneInfo(course.clinic.time_zone)
+            ),
             dosing_session=session,
             content={
                 "insights": "Felt a sense of distance from old self-criticism.",

@@ -47,8 +47,8 @@ def note_payload(note: ClinicalNote) -> dict[str, Any]:
     }
 
 
-def _check_session_date(session_date: dt.date) -> None:
-    if session_date > timezone.localdate():
+def _check_session_date(session_date: dt.date, clinic) -> None:
+    if session_date > clinic.today():
         raise ValidationError({"session_date": _("A session date cannot be in the future.")})
 
 
@@ -69,7 +69,7 @@ def create_note(
         raise PermissionDenied(
             _("Only a therapist on the client's care team writes session notes.")
         )
-    _check_session_date(session_date)
+    _check_session_date(session_date, course.clinic)
     if kind == NoteKind.INTEGRATION:
         if dosing_session is None or dosing_session.course_id != course.pk:
             raise ValidationError(
@@ -122,7 +122,7 @@ def update_draft(
     shared_with: list[int] | None = None,
 ) -> ClinicalNote:
     locked = _locked_draft(actor, note)
-    _check_session_date(session_date)
+    _check_session_date(session_date, locked.clinic)
     locked.session_date = session_date
     if locked.kind == NoteKind.PROCESS:
         if process_text is not None:

@@ -80,7 +80,7 @@ _MANUAL_TARGETS = {
 
 
 @require_POST
-@client_page(CLINICAL, page="course_open")
+@client_page(ClientAction.VIEW, page="course_open")
 def open_course(request: HttpRequest, client: Client) -> HttpResponse:
     form = OpenCourseForm(request.POST)
     if form.is_valid():

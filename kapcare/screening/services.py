@@ -130,7 +130,7 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
     if intake is None:
         raise ValidationError(_("Complete the intake before screening."), code="intake_missing")
     protocol = ensure_protocol(clinic=client.clinic)
-    facts = intake_facts(intake, client, timezone.localdate())
+    facts = intake_facts(intake, client, client.clinic.today())
     findings = rules.screen(rules_as_dicts(protocol), facts)
     outcome = rules.outcome_of(findings)
     screening = Screening.objects.create(

@@ -203,7 +203,7 @@ class Pathway(RuleBasedStateMachine):
                 actor=self.actors[Role.THERAPIST],
                 course=self.course,
                 kind=NoteKind.PREPARATION,
-                session_date=timezone.localdate(),
+                session_date=self.clinic.today(),
                 content=content,
             )
             sign_note(actor=self.actors[Role.THERAPIST], note=note)

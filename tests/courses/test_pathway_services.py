@@ -168,7 +168,7 @@ def test_drafts_stay_editable_through_raw_sql_and_services(clinic, staff, client
         actor=actor(staff["therapist"], clinic),
         course=course,
         kind=NoteKind.PROGRESS,
-        session_date=timezone.localdate(),
+        session_date=course.clinic.today(),
         free_text="a",
     )
 
@@ -206,7 +206,7 @@ def test_process_notes_are_encrypted_and_private_to_their_author(clinic, staff, 
         actor=actor(staff["therapist"], clinic),
         course=course,
         kind=NoteKind.PROCESS,
-        session_date=timezone.localdate(),
+        session_date=course.clinic.today(),
         process_text=secret,
     )
 
@@ -229,7 +229,7 @@ def test_only_a_therapist_on_the_team_writes_session_notes(clinic, staff, client
             actor=actor(staff["nurse"], clinic),
             course=course,
             kind=NoteKind.PROGRESS,
-            session_date=timezone.localdate(),
+            session_date=course.clinic.today(),
             free_text="x",
         )
 
@@ -242,7 +242,7 @@ def test_session_dates_in_the_future_are_refused(clinic, staff, client_record):
             actor=actor(staff["therapist"], clinic),
             course=course,
             kind=NoteKind.PROGRESS,
-            session_date=timezone.localdate() + timezone.timedelta(days=1),
+            session_date=course.clinic.today() + timezone.timedelta(days=1),
             free_text="x",
         )
     assert "session_date" in error.value.message_dict
@@ -285,12 +285,12 @@ def test_integration_overdue_lists_sessions_past_their_window(clinic, staff, cli
 
     overdue = integration_overdue(clinic_id=clinic.pk, at=now)
     assert [s.pk for s in overdue] == [old.pk]
-    assert integration_overdue(clinic_id=clinic.pk, at=now, therapist=staff["therapist"])
+    assert integration_overdue(clinic_id=clinic.pk, at=now, member=staff["therapist"])
     create_note(
         actor=actor(staff["therapist"], clinic),
         course=course,
         kind=NoteKind.INTEGRATION,
-        session_date=timezone.localdate(),
+        session_date=course.clinic.today(),
         dosing_session=old,
         content={"insights": "x"},
     )
