@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format chromium demo clean
+.PHONY: install run test test-fast lint format chromium demo bench clean
 
 install: $(STAMP)
 
@@ -44,6 +44,9 @@ test: install chromium
 
 test-fast: install
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(PY) -m ruff check kapcare tests bench
