@@ -10,6 +10,7 @@ client_scoped = [
 urlpatterns = [
     path("", include("kapcare.core.urls")),
     path("", include("kapcare.clients.public_urls")),
+    path("", include("kapcare.consent.public_urls")),
     path("accounts/", include("kapcare.accounts.urls")),
     path("clients/", include("kapcare.clients.urls")),
     path("clients/<int:client_id>/", include(client_scoped)),

@@ -24,7 +24,11 @@ DEFAULT_LIFETIME = dt.timedelta(days=7)
 
 @transaction.atomic
 def create_link(
-    *, actor: Actor, client, purpose: str, lifetime: dt.timedelta = DEFAULT_LIFETIME,
+    *,
+    actor: Actor,
+    client,
+    purpose: str,
+    lifetime: dt.timedelta = DEFAULT_LIFETIME,
     target_id: int | None = None,
 ) -> tuple[ClientLink, str]:
     """A new link and its token. The token is returned once and only its hash is stored."""
@@ -32,11 +36,21 @@ def create_link(
         raise PermissionDenied(_("You may not act for this client."))
     token = secrets.token_urlsafe(32)
     link = ClientLink.objects.create(
-        clinic=client.clinic, client=client, purpose=purpose, token_sha256=hash_token(token),
-        created_by=actor.user, expires_at=timezone.now() + lifetime, target_id=target_id,
+        clinic=client.clinic,
+        client=client,
+        purpose=purpose,
+        token_sha256=hash_token(token),
+        created_by=actor.user,
+        expires_at=timezone.now() + lifetime,
+        target_id=target_id,
     )
-    record_event(actor=actor, action=AuditAction.CREATE, client=client, obj=link,
-                 summary=_("Made a single-use link: %(p)s") % {"p": link.get_purpose_display()})
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=link,
+        summary=_("Made a single-use link: %(p)s") % {"p": link.get_purpose_display()},
+    )
     return link, token
 
 
@@ -52,6 +66,8 @@ def usable_link_or_404(token: str, purpose: str, *, lock: bool = False) -> Clien
 
 def mark_used(link: ClientLink) -> None:
     """Spend the link; call inside the transaction that saves what it was for."""
-    updated = ClientLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=timezone.now())
+    updated = ClientLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
     if not updated:
         raise Http404("This link is not valid.")

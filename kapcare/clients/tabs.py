@@ -21,6 +21,8 @@ class Tab:
 TABS: list[Tab] = [
     Tab("overview", _("Overview"), "clients:detail", ClientAction.VIEW),
     Tab("intake", _("Intake"), "intake:detail", ClientAction.INTAKE),
+    Tab("screening", _("Screening"), "screening:overview", ClientAction.VIEW_CLINICAL),
+    Tab("consent", _("Consent"), "consent:overview", ClientAction.VIEW),
     Tab("course", _("Course & notes"), "courses:overview", ClientAction.VIEW_CLINICAL),
     Tab("care_team", _("Care team"), "clients:care_team", ClientAction.MANAGE_CARE_TEAM),
     Tab("access_log", _("Access log"), "clients:access_log", ClientAction.VIEW_ACCESS_LOG),

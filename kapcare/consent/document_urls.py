@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.consent import views
 
 app_name = "consent_docs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("new/", views.document_publish, name="publish"),
+    path("<int:version>/", views.document_detail, name="detail"),
+]

@@ -40,3 +40,28 @@ def consent_problem(client, at: dt.datetime) -> str | None:
             "The client signed version %(old)s; version %(new)s is now current and must be signed."
         ) % {"old": signature.document.version, "new": document.version}
     return None
+
+
+def signature_history(client) -> list[ConsentSignature]:
+    """Every signature the client made, newest first, with who witnessed and who withdrew it."""
+    return list(
+        ConsentSignature.objects.filter(client=client)
+        .select_related("document", "witnessed_by", "withdrawal_recorded_by")
+        .order_by("-signed_at", "-id")
+    )
+
+
+def document_versions(clinic_id: int) -> list[ConsentDocument]:
+    return list(
+        ConsentDocument.objects.filter(clinic_id=clinic_id)
+        .select_related("published_by")
+        .order_by("-version")
+    )
+
+
+def document_version(clinic_id: int, version: int) -> ConsentDocument | None:
+    return (
+        ConsentDocument.objects.filter(clinic_id=clinic_id, version=version)
+        .select_related("published_by")
+        .first()
+    )

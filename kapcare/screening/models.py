@@ -68,7 +68,9 @@ class Screening(models.Model):
     """The rules engine's result for one client at one moment, with the facts it saw."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="screenings")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="screenings"
+    )
     course = models.ForeignKey(
         "courses.TreatmentCourse", on_delete=models.PROTECT, related_name="screenings"
     )

@@ -3,24 +3,35 @@
 A rule's condition is a small JSON tree, so clinics can keep rules as data:
   {"condition_present": "aneurysm_avm"}
   {"field": "age", "op": "<", "value": 18}         ops: < <= > >= == in present
+      (< <= > >= compare numbers; "in" takes a list and, on a list-valued fact, matches any item)
   {"medication_matches": ["lorazepam", "xanax"]}   case-insensitive, on whole words
   {"any": [...]}, {"all": [...]}
-Evaluation returns whether it matched and the evidence: the facts that made it match.
+Evaluation returns whether it matched and the evidence: the facts that made it match. There is
+no negation, so adding a fact (a history item, a medication) can only add findings.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_COMPARE = {
+from django.utils.translation import gettext as _
+
+_ORDERING = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "in": lambda a, b: a in b,
+}
+OPERATORS = frozenset({*_ORDERING, "==", "in", "present"})
+_CONDITION_KEYS = {
+    "any": {"any"},
+    "all": {"all"},
+    "condition_present": {"condition_present"},
+    "medication_matches": {"medication_matches"},
+    "field": {"field", "op", "value"},
 }
 
 SEVERITY = {"absolute": 0, "relative": 1, "informational": 2}
@@ -44,30 +55,79 @@ class Finding:
         return asdict(self)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _as_number(value: Any, field: str) -> Decimal:
+    """Facts are JSON, so a decimal (weight) arrives as a string; compare it as a number."""
+    if _is_number(value):
+        return Decimal(str(value))
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidCondition(f"{field!r} is compared as a number but is {value!r}.") from None
+
+
+def _form_of(condition: dict) -> str:
+    forms = [form for form in _CONDITION_KEYS if form in condition]
+    if len(forms) != 1:
+        raise InvalidCondition(f"Unknown condition {sorted(condition)}.")
+    extra = set(condition) - _CONDITION_KEYS[forms[0]]
+    if extra:
+        raise InvalidCondition(f"Unexpected keys {sorted(extra)} in a {forms[0]!r} condition.")
+    return forms[0]
+
+
 def validate_condition(condition: Any) -> None:
     if not isinstance(condition, dict) or len(condition) == 0:
         raise InvalidCondition("A condition is a non-empty object.")
-    if "any" in condition or "all" in condition:
-        parts = condition.get("any", condition.get("all"))
+    form = _form_of(condition)
+    if form in ("any", "all"):
+        parts = condition[form]
         if not isinstance(parts, list) or not parts:
             raise InvalidCondition("'any' and 'all' take a non-empty list of conditions.")
         for part in parts:
             validate_condition(part)
-    elif "condition_present" in condition:
-        if not isinstance(condition["condition_present"], str):
+    elif form == "condition_present":
+        if (
+            not isinstance(condition["condition_present"], str)
+            or not condition["condition_present"]
+        ):
             raise InvalidCondition("'condition_present' names one history item.")
-    elif "medication_matches" in condition:
+    elif form == "medication_matches":
         terms = condition["medication_matches"]
-        if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(isinstance(t, str) and t.strip() for t in terms)
+        ):
             raise InvalidCondition("'medication_matches' takes a list of medication names.")
-    elif "field" in condition:
-        op = condition.get("op")
-        if op != "present" and op not in _COMPARE:
-            raise InvalidCondition(f"Unknown operator {op!r}.")
-        if op != "present" and "value" not in condition:
-            raise InvalidCondition("A comparison needs a 'value'.")
     else:
-        raise InvalidCondition(f"Unknown condition {sorted(condition)}.")
+        field, op = condition["field"], condition.get("op")
+        if not isinstance(field, str) or not field:
+            raise InvalidCondition("'field' names one intake fact.")
+        if op not in OPERATORS:
+            raise InvalidCondition(f"Unknown operator {op!r}.")
+        if op == "present":
+            return
+        if "value" not in condition:
+            raise InvalidCondition("A comparison needs a 'value'.")
+        value = condition["value"]
+        if op in _ORDERING and not _is_number(value):
+            raise InvalidCondition(f"{op!r} compares with a number, not {value!r}.")
+        if op == "in" and (not isinstance(value, list) or not value):
+            raise InvalidCondition("'in' takes a non-empty list of values.")
+
+
+def _merge(evidence: dict[str, Any], more: dict[str, Any]) -> None:
+    """Add `more` to `evidence`; list-valued evidence (history items, medications) accumulates,
+    so two parts of an `any` that both match are both shown."""
+    for key, value in more.items():
+        if isinstance(value, list) and isinstance(evidence.get(key), list):
+            evidence[key] = evidence[key] + [v for v in value if v not in evidence[key]]
+        else:
+            evidence[key] = value
 
 
 def evaluate_condition(condition: dict, facts: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
@@ -78,7 +138,7 @@ def evaluate_condition(condition: dict, facts: dict[str, Any]) -> tuple[bool, di
             hit, part_evidence = evaluate_condition(part, facts)
             if hit:
                 matched = True
-                evidence.update(part_evidence)
+                _merge(evidence, part_evidence)
         return matched, evidence
     if "all" in condition:
         evidence = {}
@@ -86,12 +146,12 @@ def evaluate_condition(condition: dict, facts: dict[str, Any]) -> tuple[bool, di
             hit, part_evidence = evaluate_condition(part, facts)
             if not hit:
                 return False, {}
-            evidence.update(part_evidence)
+            _merge(evidence, part_evidence)
         return True, evidence
     if "condition_present" in condition:
         key = condition["condition_present"]
         present = key in facts.get("conditions", [])
-        return present, ({"history": key} if present else {})
+        return present, ({"history": [key]} if present else {})
     if "medication_matches" in condition:
         terms = [t.lower() for t in condition["medication_matches"]]
         hits = [
@@ -107,7 +167,19 @@ def evaluate_condition(condition: dict, facts: dict[str, Any]) -> tuple[bool, di
         return present, ({field: value} if present else {})
     if value is None:
         return False, {}
-    hit = _COMPARE[op](value, condition["value"])
+    expected = condition["value"]
+    if op in _ORDERING:
+        hit = _ORDERING[op](_as_number(value, field), _as_number(expected, field))
+    elif op == "==":
+        hit = (
+            (_as_number(value, field) == _as_number(expected, field))
+            if _is_number(expected)
+            else value == expected
+        )
+    elif isinstance(value, list):  # "in" on a list-valued fact: any of its items
+        hit = any(item in expected for item in value)
+    else:
+        hit = value in expected
     return hit, ({field: value} if hit else {})
 
 
@@ -144,3 +216,55 @@ def outcome_of(findings: list[Finding]) -> str:
 
 def age_on(born, day) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+_OP_WORDS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
+
+
+def describe_condition(condition: dict, *, max_terms: int = 6) -> str:
+    """A condition tree in words, for people reviewing a protocol: "history: aneurysm_avm",
+    "baseline_systolic ≥ 180", "medications mention lorazepam, xanax…", joined by "or"/"and"
+    with brackets around nested groups."""
+    for joiner, word in (("any", _("or")), ("all", _("and"))):
+        if joiner in condition:
+            parts = [_bracketed(part, max_terms) for part in condition[joiner]]
+            return f" {word} ".join(parts)
+    if "condition_present" in condition:
+        return _("history: %(item)s") % {"item": condition["condition_present"]}
+    if "medication_matches" in condition:
+        terms = condition["medication_matches"]
+        shown = ", ".join(terms[:max_terms])
+        if len(terms) > max_terms:
+            shown += _("… (%(n)s more)") % {"n": len(terms) - max_terms}
+        return _("medications mention %(terms)s") % {"terms": shown}
+    field, op = condition["field"], condition["op"]
+    if op == "present":
+        return _("%(field)s reported") % {"field": field}
+    if op == "in":
+        values = condition["value"]
+        return _("%(field)s is %(values)s") % {
+            "field": field,
+            "values": f" {_('or')} ".join(str(v) for v in values),
+        }
+    return f"{field} {_OP_WORDS[op]} {condition['value']}"
+
+
+def _bracketed(condition: dict, max_terms: int) -> str:
+    text = describe_condition(condition, max_terms=max_terms)
+    return f"({text})" if "any" in condition or "all" in condition else text
+
+
+def describe_evidence(
+    evidence: dict[str, Any], labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """What triggered a finding, as (fact, value) pairs for display. History items are shown by
+    their `labels` (the intake wording) when given."""
+    labels = labels or {}
+    lines = []
+    for fact, value in evidence.items():
+        if fact == "history":
+            items = [value] if isinstance(value, str) else value  # one item, in older screenings
+            value = [str(labels.get(item, item)) for item in items]
+        shown = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        lines.append((fact, shown))
+    return lines

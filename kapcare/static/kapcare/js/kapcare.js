@@ -41,7 +41,9 @@
     fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (status) {
-        if (!status.authenticated || status.remaining <= 0) return signedOut();
+        // Only the server ends the session: its countdown is rounded down, so "0 left" can come
+        // a moment before it has actually signed the user out.
+        if (!status.authenticated) return signedOut();
         deadline = Date.now() + status.remaining * 1000;
         if (status.remaining > warnAt) { banner.hidden = true; return schedule(); }
         warn();
@@ -56,9 +58,9 @@
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     countdown.textContent = "Signing out in " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0") + ".";
     clearTimeout(timer);
-    if (left <= 0) return check();
-    // Tick every second; every 15 s ask the server whether another tab kept the session alive.
-    timer = setTimeout(left % 15 === 0 ? check : warn, 1000);
+    // Tick every second; every 15 s ask the server whether another tab kept the session alive,
+    // and once time is up ask every second until the server has signed the session out.
+    timer = setTimeout(left <= 0 || left % 15 === 0 ? check : warn, 1000);
   }
 
   function signedOut() {
@@ -75,4 +77,24 @@
 
   document.body.addEventListener("htmx:afterRequest", restart);
   restart();
+})();
+
+// A button marked data-copy="#id" copies that field's text (single-use links) and says so in
+// the live region it is described by. Without clipboard access it selects the text instead.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    var status = document.getElementById(button.getAttribute("aria-describedby") || "");
+    var say = function (text) { if (status) status.textContent = text; };
+    field.select();
+    if (!navigator.clipboard) return say("Press Ctrl+C (or ⌘C) to copy.");
+    navigator.clipboard.writeText(field.value).then(
+      function () { say(button.dataset.copiedText || "Copied."); },
+      function () { say("Press Ctrl+C (or ⌘C) to copy."); }
+    );
+  });
 })();

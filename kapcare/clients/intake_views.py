@@ -1,0 +1,76 @@
+"""A client's intake: read it, enter it, or send the client a single-use link to fill it in."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kapcare.accounts.decorators import require_actor
+from kapcare.clients.access import client_page
+from kapcare.clients.links import create_link
+from kapcare.clients.models import Client, LinkPurpose
+from kapcare.clients.pathway import save_intake_and_emergency_contact
+from kapcare.clients.pathway_forms import IntakeForm, add_service_errors
+from kapcare.clients.pathway_selectors import conditions_by_group, intake_for, open_intake_link
+from kapcare.clients.permissions import ClientAction
+from kapcare.clients.views import _client_context
+
+
+@client_page(ClientAction.INTAKE, page="intake")
+def intake_detail(request: HttpRequest, client: Client) -> HttpResponse:
+    intake = intake_for(client)
+    context = _client_context(
+        request,
+        client,
+        "intake",
+        intake=intake,
+        condition_groups=conditions_by_group(intake.conditions) if intake else [],
+        open_link=open_intake_link(client),
+    )
+    return render(request, "intake/detail.html", context)
+
+
+@client_page(ClientAction.INTAKE, page="intake_edit")
+def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
+    actor = require_actor(request)
+    # The suicide-risk assessment is a clinician's: staff who may not see the clinical record
+    # (front desk doing data entry) see the one on file but cannot change it.
+    form = IntakeForm(
+        request.POST or None,
+        client=client,
+        intake=intake_for(client),
+        assess_risk=ClientAction.VIEW_CLINICAL in request.client_actions,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_intake_and_emergency_contact(
+                actor=actor,
+                client=client,
+                data=form.intake_data(),
+                emergency_contact=form.emergency_contact(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Intake saved."))
+            return redirect("intake:detail", client_id=client.pk)
+    return render(
+        request, "intake/edit.html", _client_context(request, client, "intake", form=form)
+    )
+
+
+@require_POST
+@never_cache
+@client_page(ClientAction.INTAKE, page="intake_link")
+def intake_link(request: HttpRequest, client: Client) -> HttpResponse:
+    link, token = create_link(
+        actor=require_actor(request), client=client, purpose=LinkPurpose.INTAKE
+    )
+    # The token exists only in this response: the database keeps its hash.
+    url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
+    context = _client_context(request, client, "intake", link=link, link_url=url)
+    return render(request, "intake/link_created.html", context)

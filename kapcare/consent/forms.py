@@ -1,0 +1,40 @@
+"""Forms for signing and withdrawing consent and for publishing a consent version.
+
+They only parse: the services check the name, the tick box and the text's hash, and raise
+errors keyed by these field names."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignForm(forms.Form):
+    shown_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    agreed = forms.BooleanField(
+        label=_("I have read this consent, had the chance to ask questions, and agree"),
+        required=False,
+    )
+    typed_name = forms.CharField(
+        label=_("Your full name, typed as your signature"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("In the client's words where possible. No reason is needed to withdraw."),
+    )
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    body = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text=_("Plain text; blank lines separate paragraphs."),
+    )
