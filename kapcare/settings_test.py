@@ -6,7 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use
 os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("KAPCARE_NOTE_KEY", "test-only-note-key")
 
-from kapcare.settings import *  # noqa: E402,F403
+from kapcare.settings import *  # noqa: F403
 
 # Argon2 is the production hasher (asserted in tests/accounts); tests hash thousands of passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from django.utils import timezone
-
 from kapcare.accounts.actor import Actor
 from kapcare.clients.pathway import save_intake
 from kapcare.consent.services import ensure_document, sign_consent, text_sha256

@@ -11,7 +11,9 @@ from kapcare.accounts.actor import Actor
 def require_actor(request: HttpRequest) -> Actor:
     actor = getattr(request, "actor", None)
     if actor is None:
-        raise PermissionDenied(_("Your account is not attached to a clinic. Ask your clinic admin."))
+        raise PermissionDenied(
+            _("Your account is not attached to a clinic. Ask your clinic admin.")
+        )
     return actor
 
 

@@ -40,7 +40,9 @@ class SecondFactorForm(forms.Form):
     def clean_token(self) -> str:
         token = "".join(self.cleaned_data["token"].split())
         if not token.isalnum():
-            raise forms.ValidationError(_("Enter the 6 digits, or a recovery code, with no symbols."))
+            raise forms.ValidationError(
+                _("Enter the 6 digits, or a recovery code, with no symbols.")
+            )
         return token
 
 

@@ -18,6 +18,6 @@ def clinic_staff(clinic_id: int, role: str | None = None):
     memberships = Membership.objects.filter(clinic_id=clinic_id)
     if role:
         memberships = memberships.filter(role=role)
-    return User.objects.filter(
-        is_active=True, pk__in=memberships.values("user_id")
-    ).order_by("full_name")
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by(
+        "full_name"
+    )

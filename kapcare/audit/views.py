@@ -13,8 +13,17 @@ from kapcare.audit.services import record_event
 from kapcare.core.exports import csv_lines
 
 CSV_COLUMNS = [
-    "occurred_at", "actor", "action", "client_id", "client", "object_type", "object_id",
-    "summary", "ip_address", "user_agent", "request_id",
+    "occurred_at",
+    "actor",
+    "action",
+    "client_id",
+    "client",
+    "object_type",
+    "object_id",
+    "summary",
+    "ip_address",
+    "user_agent",
+    "request_id",
 ]
 
 
@@ -39,7 +48,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actor, form, events = _filtered(request)
     page_obj = Paginator(events, 50).get_page(request.GET.get("page"))
     record_event(
-        actor=actor, action=AuditAction.LIST, object_type="audit.log",
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="audit.log",
         summary=_("Audit log, page %(page)s") % {"page": page_obj.number},
     )
     query = request.GET.copy()
@@ -55,8 +66,11 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/audit_log.html", {"form": form, "page_obj": None}, status=400)
     record_event(
-        actor=actor, action=AuditAction.EXPORT, object_type="audit.log",
-        summary=_("Exported the audit log as CSV"), details={"filters": request.GET.dict()},
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="audit.log",
+        summary=_("Exported the audit log as CSV"),
+        details={"filters": request.GET.dict()},
     )
     zone = timezone.get_current_timezone()
 
@@ -77,6 +91,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             ]
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows()), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(CSV_COLUMNS, rows()), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="kapcare-audit-{stamp}.csv"'
     return response

@@ -34,7 +34,9 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
                     actor=actor,
                     action=AuditAction.VIEW,
                     client=client,
-                    object_type=shown._meta.model_name if shown else f"client.{page or view.__name__}",
+                    object_type=shown._meta.model_name
+                    if shown
+                    else f"client.{page or view.__name__}",
                     object_id=shown.pk if shown else client.pk,
                 )
             return response

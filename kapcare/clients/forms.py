@@ -40,10 +40,14 @@ class CareTeamAddForm(forms.Form):
 
     def __init__(self, *args, clinic_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = clinic_staff(clinic_id).filter(
-            memberships__role__in=[r.value for r in CARE_TEAM_ROLES],
-            memberships__clinic_id=clinic_id,
-        ).distinct()
+        self.fields["user"].queryset = (
+            clinic_staff(clinic_id)
+            .filter(
+                memberships__role__in=[r.value for r in CARE_TEAM_ROLES],
+                memberships__clinic_id=clinic_id,
+            )
+            .distinct()
+        )
         self.fields["user"].label_from_instance = lambda user: user.display_name
 
 

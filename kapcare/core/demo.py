@@ -86,7 +86,7 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
         staff[key] = user
 
     for index, (first, last, pronouns) in enumerate(CLIENT_NAMES):
-        client, created = Client.objects.get_or_create(
+        client, _ = Client.objects.get_or_create(
             clinic=clinic, first_name=first, last_name=last,
             defaults={
                 "date_of_birth": dt.date(1965 + (index * 7) % 38, 1 + index % 12, 1 + (index * 5) % 28),

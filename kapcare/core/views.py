@@ -18,7 +18,9 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = getattr(request, "actor", None)
     if actor is None:
         return render(request, "core/no_clinic.html", status=403)
-    return render(request, "core/home.html", {"summary": home_summary(actor=require_actor(request))})
+    return render(
+        request, "core/home.html", {"summary": home_summary(actor=require_actor(request))}
+    )
 
 
 @login_not_required

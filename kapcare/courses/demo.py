@@ -4,8 +4,8 @@ Loaded by kapcare.core.demo (make run); idempotent — a client that has a cours
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 

@@ -45,7 +45,7 @@ def test_course_tab_shows_ready_for_dosing_with_every_gate(
 def test_a_therapist_writes_signs_and_amends_a_preparation_note(
     clinic, staff, client_record, login
 ):
-    course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
+    screened_course(clinic=clinic, staff=staff, client=client_record)
     http = login(staff["therapist"])
     data = {
         "session_date": clinic.today().isoformat(),

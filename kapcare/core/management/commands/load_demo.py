@@ -17,7 +17,7 @@ class Command(BaseCommand):
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         out.write("")
-        out.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        out.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for key, name, _credentials, roles in STAFF:
             role_names = ", ".join(str(r.label) for r in roles)
             out.write(f"  {demo_email(key):34} {name:20} {role_names}")
