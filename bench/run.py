@@ -45,7 +45,9 @@ def timed(http: HttpClient, url: str) -> tuple[float, int]:
 def staff_http(user: User) -> HttpClient:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
     http = HttpClient()
     http.force_login(user)
     session = http.session
@@ -56,12 +58,18 @@ def staff_http(user: User) -> HttpClient:
 
 def add_clients(clinic: Clinic, therapist: User, count: int, start: int) -> None:
     clients = Client.objects.bulk_create(
-        Client(clinic=clinic, first_name=f"Bench{i}", last_name=f"Client{i:05d}",
-               date_of_birth="1980-01-01", status="active")
+        Client(
+            clinic=clinic,
+            first_name=f"Bench{i}",
+            last_name=f"Client{i:05d}",
+            date_of_birth="1980-01-01",
+            status="active",
+        )
         for i in range(start, start + count)
     )
     CareTeamMember.objects.bulk_create(
-        CareTeamMember(clinic=clinic, client=c, user=therapist, role=Role.THERAPIST) for c in clients
+        CareTeamMember(clinic=clinic, client=c, user=therapist, role=Role.THERAPIST)
+        for c in clients
     )
 
 
@@ -72,7 +80,9 @@ def main() -> None:
         db.unlink()
     call_command("migrate", verbosity=0)
     clinic = Clinic.objects.create(name="Bench clinic")
-    therapist = User.objects.create_user("bench-therapist@bench.test", "x" * 16, full_name="Bench T")
+    therapist = User.objects.create_user(
+        "bench-therapist@bench.test", "x" * 16, full_name="Bench T"
+    )
     Membership.objects.create(clinic=clinic, user=therapist, role=Role.THERAPIST)
     http = staff_http(therapist)
 
@@ -83,13 +93,16 @@ def main() -> None:
         for name, url in (("client_list", "/clients/"), ("home", "/home/")):
             seconds, queries = timed(http, url)
             results["scenarios"][f"{name}@{size}"] = {
-                "ratio_to_baseline": round(seconds / baseline, 2), "queries": queries,
+                "ratio_to_baseline": round(seconds / baseline, 2),
+                "queries": queries,
             }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     for key, value in results["scenarios"].items():
-        print(f"{key:22} {value['ratio_to_baseline']:8.2f}× baseline  {value['queries']:3d} queries")
+        print(
+            f"{key:22} {value['ratio_to_baseline']:8.2f}× baseline  {value['queries']:3d} queries"
+        )
 
 
 if __name__ == "__main__":

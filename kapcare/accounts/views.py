@@ -123,7 +123,10 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             )
             request.session[NEW_CODES_KEY] = codes
             return redirect(f"{reverse('accounts:recovery_codes')}?next={_safe_next(request)}")
-        form.add_error("token", _("That code did not match. Check the clock on your phone and try the new code."))
+        form.add_error(
+            "token",
+            _("That code did not match. Check the clock on your phone and try the new code."),
+        )
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1f2d3d")
     context = {
         "form": form,

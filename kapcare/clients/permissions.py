@@ -120,8 +120,9 @@ def allowed_actions(actor: Actor, client: Client) -> frozenset[ClientAction]:
         if grant is None:
             continue
         (granted if grant.scope == Scope.CLINIC else team_actions).update(grant.actions)
-    if team_actions - granted and CareTeamMember.objects.filter(
-        client=client, user=actor.user
-    ).exists():
+    if (
+        team_actions - granted
+        and CareTeamMember.objects.filter(client=client, user=actor.user).exists()
+    ):
         granted |= team_actions
     return frozenset(granted)

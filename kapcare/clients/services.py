@@ -52,7 +52,10 @@ def create_client(*, actor: Actor, data: dict[str, Any]) -> Client:
     _apply(client, data)
     client.save()
     record_event(
-        actor=actor, action=AuditAction.CREATE, client=client, obj=client,
+        actor=actor,
+        action=AuditAction.CREATE,
+        client=client,
+        obj=client,
         summary=_("Registered client"),
     )
     return client
@@ -72,8 +75,12 @@ def update_client(*, actor: Actor, client: Client, data: dict[str, Any]) -> list
     if changed:
         locked.save()
         record_event(
-            actor=actor, action=AuditAction.UPDATE, client=locked, obj=locked,
-            summary=_("Changed client details"), details={"fields": changed},
+            actor=actor,
+            action=AuditAction.UPDATE,
+            client=locked,
+            obj=locked,
+            summary=_("Changed client details"),
+            details={"fields": changed},
         )
     for name in CLIENT_FIELDS:
         setattr(client, name, getattr(locked, name))
@@ -89,15 +96,20 @@ def add_care_team_member(*, actor: Actor, client: Client, user: User, role: str)
         raise ValidationError({"role": _("A care team has therapists, prescribers and nurses.")})
     if not Membership.objects.filter(clinic_id=client.clinic_id, user=user, role=role).exists():
         raise ValidationError(
-            {"user": _("%(name)s is not a %(role)s at this clinic.")
-             % {"name": user.full_name, "role": role.replace("_", " ")}}
+            {
+                "user": _("%(name)s is not a %(role)s at this clinic.")
+                % {"name": user.full_name, "role": role.replace("_", " ")}
+            }
         )
     member, created = CareTeamMember.objects.get_or_create(
         clinic_id=client.clinic_id, client=client, user=user, role=role
     )
     if created:
         record_event(
-            actor=actor, action=AuditAction.CREATE, client=client, obj=member,
+            actor=actor,
+            action=AuditAction.CREATE,
+            client=client,
+            obj=member,
             summary=_("Added %(name)s to the care team") % {"name": user.full_name},
             details={"user_id": user.pk, "role": role},
         )
@@ -109,7 +121,10 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> None:
     if not can(actor, ClientAction.MANAGE_CARE_TEAM, member.client):
         raise PermissionDenied(_("Only clinic admins manage care teams."))
     record_event(
-        actor=actor, action=AuditAction.DELETE, client=member.client, obj=member,
+        actor=actor,
+        action=AuditAction.DELETE,
+        client=member.client,
+        obj=member,
         summary=_("Removed %(name)s from the care team") % {"name": member.user.full_name},
         details={"user_id": member.user_id, "role": member.role},
     )

@@ -99,9 +99,11 @@ def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
             else:
                 messages.info(request, _("Nothing was changed."))
             return redirect("clients:detail", client_id=client.pk)
-    return render(request, "clients/client_form.html", _client_context(
-        request, client, "overview", form=form, creating=False
-    ))
+    return render(
+        request,
+        "clients/client_form.html",
+        _client_context(request, client, "overview", form=form, creating=False),
+    )
 
 
 @client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team")
@@ -111,7 +113,9 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_care_team_member(
-                actor=actor, client=client, user=form.cleaned_data["user"],
+                actor=actor,
+                client=client,
+                user=form.cleaned_data["user"],
                 role=form.cleaned_data["role"],
             )
         except ValidationError as error:

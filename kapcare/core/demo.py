@@ -30,20 +30,44 @@ STAFF = [
 ]
 
 CLIENT_NAMES = [
-    ("Avery", "Collins", "they/them"), ("Bianca", "Moreno", "she/her"), ("Caleb", "Nguyen", "he/him"),
-    ("Dalia", "Haddad", "she/her"), ("Elliot", "Park", "he/him"), ("Farah", "Siddiqui", "she/her"),
-    ("Gabriel", "Lindqvist", "he/him"), ("Hana", "Kobayashi", "she/her"), ("Isaac", "Mensah", "he/him"),
-    ("Jade", "Fontaine", "she/her"), ("Kieran", "O'Neill", "he/him"), ("Leila", "Ahmadi", "she/her"),
-    ("Mateo", "Rossi", "he/him"), ("Nora", "Castillo", "she/her"), ("Omar", "Farouk", "he/him"),
-    ("Paige", "Sullivan", "she/her"), ("Quinn", "Abernathy", "they/them"), ("Rosa", "Delgado", "she/her"),
-    ("Soren", "Halvorsen", "he/him"), ("Talia", "Brooks", "she/her"), ("Umar", "Qureshi", "he/him"),
-    ("Vera", "Ivanova", "she/her"), ("Wes", "Carter", "he/him"), ("Ximena", "Ortega", "she/her"),
-    ("Yusuf", "Demir", "he/him"), ("Zoe", "Whitaker", "she/her"), ("Ari", "Levin", "they/them"),
-    ("Beatrice", "Osei", "she/her"), ("Cyrus", "Tehrani", "he/him"), ("Delphine", "Moreau", "she/her"),
+    ("Avery", "Collins", "they/them"),
+    ("Bianca", "Moreno", "she/her"),
+    ("Caleb", "Nguyen", "he/him"),
+    ("Dalia", "Haddad", "she/her"),
+    ("Elliot", "Park", "he/him"),
+    ("Farah", "Siddiqui", "she/her"),
+    ("Gabriel", "Lindqvist", "he/him"),
+    ("Hana", "Kobayashi", "she/her"),
+    ("Isaac", "Mensah", "he/him"),
+    ("Jade", "Fontaine", "she/her"),
+    ("Kieran", "O'Neill", "he/him"),
+    ("Leila", "Ahmadi", "she/her"),
+    ("Mateo", "Rossi", "he/him"),
+    ("Nora", "Castillo", "she/her"),
+    ("Omar", "Farouk", "he/him"),
+    ("Paige", "Sullivan", "she/her"),
+    ("Quinn", "Abernathy", "they/them"),
+    ("Rosa", "Delgado", "she/her"),
+    ("Soren", "Halvorsen", "he/him"),
+    ("Talia", "Brooks", "she/her"),
+    ("Umar", "Qureshi", "he/him"),
+    ("Vera", "Ivanova", "she/her"),
+    ("Wes", "Carter", "he/him"),
+    ("Ximena", "Ortega", "she/her"),
+    ("Yusuf", "Demir", "he/him"),
+    ("Zoe", "Whitaker", "she/her"),
+    ("Ari", "Levin", "they/them"),
+    ("Beatrice", "Osei", "she/her"),
+    ("Cyrus", "Tehrani", "he/him"),
+    ("Delphine", "Moreau", "she/her"),
 ]
 
-STATUSES = [ClientStatus.ACTIVE] * 3 + [ClientStatus.PROSPECTIVE, ClientStatus.ON_HOLD,
-                                        ClientStatus.ACTIVE, ClientStatus.DISCHARGED]
+STATUSES = [ClientStatus.ACTIVE] * 3 + [
+    ClientStatus.PROSPECTIVE,
+    ClientStatus.ON_HOLD,
+    ClientStatus.ACTIVE,
+    ClientStatus.DISCHARGED,
+]
 
 # Later domains append a function(clinic, staff) that adds their demo data idempotently.
 DEMO_EXTENSIONS: list[Callable[[Clinic, dict[str, User]], None]] = []
@@ -65,7 +89,10 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
         defaults={
             "time_zone": "America/Los_Angeles",
             "address_line1": "200 Harbor Way, Suite 3",
-            "city": "Portland", "region": "OR", "postal_code": "97201", "phone": "(503) 555-0140",
+            "city": "Portland",
+            "region": "OR",
+            "postal_code": "97201",
+            "phone": "(503) 555-0140",
         },
     )
     staff: dict[str, User] = {}
@@ -78,7 +105,8 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         TOTPDevice.objects.update_or_create(
-            user=user, name="authenticator",
+            user=user,
+            name="authenticator",
             defaults={"key": demo_totp_key(email), "confirmed": True},
         )
         if not user.staticdevice_set.exists():
@@ -87,24 +115,31 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
 
     for index, (first, last, pronouns) in enumerate(CLIENT_NAMES):
         client, _ = Client.objects.get_or_create(
-            clinic=clinic, first_name=first, last_name=last,
+            clinic=clinic,
+            first_name=first,
+            last_name=last,
             defaults={
-                "date_of_birth": dt.date(1965 + (index * 7) % 38, 1 + index % 12, 1 + (index * 5) % 28),
+                "date_of_birth": dt.date(
+                    1965 + (index * 7) % 38, 1 + index % 12, 1 + (index * 5) % 28
+                ),
                 "pronouns": pronouns,
                 "email": f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.com",
                 "phone": f"(503) 555-{1000 + index * 37:04d}",
                 "emergency_contact_name": f"{CLIENT_NAMES[(index + 7) % 30][0]} {last}",
-                "emergency_contact_relationship": ["partner", "sibling", "parent", "friend"][index % 4],
+                "emergency_contact_relationship": ["partner", "sibling", "parent", "friend"][
+                    index % 4
+                ],
                 "emergency_contact_phone": f"(503) 555-{2000 + index * 41:04d}",
                 "status": STATUSES[index % len(STATUSES)],
             },
         )
         therapist = staff["therapist"] if index % 2 == 0 else staff["therapist2"]
-        for user, role in [(therapist, Role.THERAPIST), (staff["prescriber"], Role.PRESCRIBER),
-                           (staff["nurse"], Role.NURSE)]:
-            CareTeamMember.objects.get_or_create(
-                clinic=clinic, client=client, user=user, role=role
-            )
+        for user, role in [
+            (therapist, Role.THERAPIST),
+            (staff["prescriber"], Role.PRESCRIBER),
+            (staff["nurse"], Role.NURSE),
+        ]:
+            CareTeamMember.objects.get_or_create(clinic=clinic, client=client, user=user, role=role)
     from kapcare.courses.demo import load_pathway_demo
 
     for extend in [load_pathway_demo, *DEMO_EXTENSIONS]:
