@@ -96,7 +96,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        """The first name, skipping a title such as "Dr." or "Mx."."""
+        words = [w for w in self.full_name.split() if not w.endswith(".")]
+        return words[0] if words else (self.full_name or self.email)
 
 
 class Role(models.TextChoices):

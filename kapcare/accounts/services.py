@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -62,6 +65,18 @@ def verify_second_factor(*, user: User, token: str) -> TOTPDevice | StaticDevice
         if device.verify_token(token):
             return device
     return None
+
+
+def second_factor_wait_seconds(*, user: User) -> int:
+    """How long the user must wait before another authenticator code is even checked
+    (django-otp doubles the wait after each wrong code); 0 when they may try now."""
+    wait = 0
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, detail = device.verify_is_allowed()
+        if not allowed and detail and detail.get("locked_until"):
+            remaining = (detail["locked_until"] - timezone.now()).total_seconds()
+            wait = max(wait, math.ceil(remaining))
+    return wait
 
 
 @transaction.atomic

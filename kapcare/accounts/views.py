@@ -1,5 +1,6 @@
 """Sign-in, second factor, enrolment, recovery codes, session keep-alive, clinic switch."""
 
+import math
 import time
 
 import segno
@@ -96,9 +97,15 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             )
             return redirect(_safe_next(request))
         record_security_event(request=request, action=AuditAction.MFA_FAILED, user=request.user)
+        wait = services.second_factor_wait_seconds(user=request.user)
         form.add_error(
             "token",
-            _("That code was not accepted. Codes change every 30 seconds; use the current one."),
+            _("Too many wrong codes in a row. Wait %(n)s seconds, then enter the current code.")
+            % {"n": wait}
+            if wait > 1
+            else _(
+                "That code was not accepted. Codes change every 30 seconds; use the current one."
+            ),
         )
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
 
@@ -185,7 +192,8 @@ def session_status(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"authenticated": False, "remaining": 0})
     last_seen = request.session.get(LAST_SEEN_KEY, time.time())
     remaining = settings.KAPCARE_IDLE_TIMEOUT_SECONDS - (time.time() - last_seen)
-    return JsonResponse({"authenticated": True, "remaining": max(0, int(remaining))})
+    # Rounded up: reporting 0 while the server still holds the session would sign out early.
+    return JsonResponse({"authenticated": True, "remaining": max(0, math.ceil(remaining))})
 
 
 @require_POST

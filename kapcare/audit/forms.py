@@ -7,8 +7,12 @@ from kapcare.clients.models import Client
 
 
 class AuditFilterForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=None, required=False, label=_("Client"))
-    user = forms.ModelChoiceField(queryset=None, required=False, label=_("Staff member"))
+    client = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Client"), empty_label=_("Any client")
+    )
+    user = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Staff member"), empty_label=_("Anyone")
+    )
     action = forms.ChoiceField(required=False, label=_("Action"))
     date_from = forms.DateField(
         required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.audit.models import AuditAction
@@ -21,6 +22,8 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
     """
 
     def decorator(view: Callable) -> Callable:
+        page_label = (page or view.__name__).replace("_", " ")
+
         @wraps(view)
         def wrapper(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
             actor = require_actor(request)
@@ -38,6 +41,7 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
                     if shown
                     else f"client.{page or view.__name__}",
                     object_id=shown.pk if shown else client.pk,
+                    summary=_("Opened %(page)s") % {"page": page_label},
                 )
             return response
 

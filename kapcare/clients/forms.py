@@ -33,7 +33,9 @@ class ClientForm(forms.ModelForm):
 
 
 class CareTeamAddForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label=_("Clinician"))
+    user = forms.ModelChoiceField(
+        queryset=None, label=_("Clinician"), empty_label=_("Choose a clinician")
+    )
     role = forms.ChoiceField(
         choices=[(r.value, r.label) for r in CARE_TEAM_ROLES], label=_("Role on the team")
     )
