@@ -16,6 +16,7 @@ urlpatterns = [
     path("clients/<int:client_id>/", include(client_scoped)),
     path("inquiries/", include("kapcare.clients.inquiry_urls")),
     path("protocols/", include("kapcare.screening.protocol_urls")),
+    path("protocols/care/", include("kapcare.courses.protocol_urls")),
     path("consent-documents/", include("kapcare.consent.document_urls")),
     path("integration/", include("kapcare.courses.integration_urls")),
     path("audit/", include("kapcare.audit.urls")),

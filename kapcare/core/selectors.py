@@ -34,6 +34,13 @@ class HomeSummary:
     drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
     new_inquiries: int = 0
 
+    def client_ids_shown(self) -> list[int]:
+        ids = {c.pk for c in self.my_clients}
+        ids |= {c.client_id for _v, _l, courses in self.stages for c in courses}
+        ids |= {s.client_id for s in [*self.integration_overdue, *self.reviews_pending]}
+        ids |= {n.client_id for n in self.drafts_to_sign}
+        return sorted(ids)
+
     @property
     def needs_attention(self) -> bool:
         return bool(

@@ -11,10 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses import gates
-from kapcare.courses.models import CourseStatus, CourseStatusChange, TreatmentCourse
+from kapcare.courses.models import (
+    CareProtocol,
+    CourseStatus,
+    CourseStatusChange,
+    PreparationElement,
+    TreatmentCourse,
+)
 from kapcare.courses.permissions import can_change_course_status, can_open_course
 from kapcare.courses.states import CLOSED, FORWARD, REASON_REQUIRED, TRANSITIONS
 
@@ -145,3 +152,47 @@ def advance_course(*, actor: Actor, course: TreatmentCourse) -> TreatmentCourse:
             automatic=True,
         )
     return course
+
+
+@transaction.atomic
+def publish_care_protocol(
+    *,
+    actor: Actor,
+    min_preparation_sessions: int,
+    required_elements: list[str],
+    integration_window_hours: int,
+) -> CareProtocol:
+    """A new version of the clinic's pathway settings; earlier versions stay on record."""
+    if not actor.has_role(Role.CLINIC_ADMIN):
+        raise PermissionDenied(_("Clinic admins change the care protocol."))
+    unknown = set(required_elements) - set(PreparationElement.values)
+    if unknown:
+        raise ValidationError({"required_elements": _("Unknown preparation elements.")})
+    latest = (
+        CareProtocol.objects.select_for_update()
+        .filter(clinic=actor.clinic)
+        .order_by("-version")
+        .first()
+    )
+    protocol = CareProtocol(
+        clinic=actor.clinic,
+        version=(latest.version + 1) if latest else 1,
+        min_preparation_sessions=min_preparation_sessions,
+        required_preparation_elements=sorted(set(required_elements)),
+        integration_window_hours=integration_window_hours,
+        published_by=actor.user,
+    )
+    protocol.full_clean(exclude=["clinic", "published_by"])
+    protocol.save()
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=protocol,
+        summary=_("Published care protocol v%(v)s") % {"v": protocol.version},
+        details={
+            "min_preparation_sessions": min_preparation_sessions,
+            "required_elements": protocol.required_preparation_elements,
+            "integration_window_hours": integration_window_hours,
+        },
+    )
+    return protocol

@@ -81,3 +81,14 @@ def test_home_runs_the_same_queries_for_few_and_many_clients(clinic, staff, logi
     many = _queries_for_home(http)
 
     assert few == many
+
+
+def test_opening_home_audits_which_clients_it_named(clinic, staff, client_record, login):
+    from kapcare.audit.models import AuditEvent
+
+    ready_course(clinic=clinic, staff=staff, client=client_record)
+    login(staff["therapist"]).get(reverse("core:home"))
+
+    event = AuditEvent.objects.filter(object_type="home").get()
+    assert event.actor == staff["therapist"] and event.action == "list"
+    assert event.details["client_ids"] == [client_record.pk]
