@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Subquery
 
-from kapcare.screening.catalogue import DEFAULT_RULES
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import (
     ContraindicationRule,
     EligibilityDecision,

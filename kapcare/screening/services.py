@@ -16,7 +16,7 @@ from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.services import advance_course
 from kapcare.courses.states import CLOSED
 from kapcare.screening import rules
-from kapcare.screening.catalogue import DEFAULT_RULES
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.facts import intake_facts
 from kapcare.screening.models import (
     ContraindicationRule,

@@ -19,7 +19,8 @@ from kapcare.clients.views import _client_context
 from kapcare.courses.gates import eligibility_gate
 from kapcare.courses.selectors import current_course
 from kapcare.screening import selectors, services
-from kapcare.screening.catalogue import CONDITIONS, DEFAULT_RULES
+from kapcare.screening.catalogue import CONDITIONS
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.forms import (
     OverrideForm,
     PublishProtocolForm,

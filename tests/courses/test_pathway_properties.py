@@ -19,7 +19,7 @@ from kapcare.courses.gates import dosing_gates, ready_for_dosing
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.notes import create_note, sign_note
 from kapcare.courses.services import open_course, transition_course
-from kapcare.screening.catalogue import DEFAULT_RULES
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import EligibilityDecision, Screening, ScreeningProtocol
 from kapcare.screening.services import (
     ensure_protocol,

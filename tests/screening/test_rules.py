@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kapcare.screening.catalogue import CONDITION_KEYS, DEFAULT_RULES
+from kapcare.screening.catalogue import CONDITION_KEYS
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.rules import (
     SEVERITY,
     Finding,

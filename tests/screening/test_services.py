@@ -9,7 +9,7 @@ from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.courses.gates import eligibility_gate
 from kapcare.courses.models import CourseStatus
 from kapcare.courses.services import open_course, transition_course
-from kapcare.screening.catalogue import DEFAULT_RULES
+from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import (
     Decision,
     DecisionBasis,
