@@ -34,7 +34,10 @@ run: install .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Serving kapcare at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@# The background-task worker (reminders, risk-alert escalation) runs beside the server.
+	@$(PY) manage.py db_worker --no-reload --interval 5 -v 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install .env
 	$(PY) manage.py load_demo

@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "kapcare.consent",
     "kapcare.courses",
     "kapcare.dosing",
+    "django_tasks",
+    "django_tasks_db",
+    "kapcare.measures",
+    "kapcare.outcomes",
+    "kapcare.ledger",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +223,16 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # --- E-mail: console in development, any EMAIL_URL (smtp+tls://user:pass@host:587) in production ---
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kapcare <no-reply@kapcare.invalid>")
+
+# --- Background work: django-tasks with the database backend (django-tasks-db). A worker runs
+# the queue: `manage.py db_worker` (make run starts one beside the dev server). Tasks that must
+# wait (risk-alert escalation) are enqueued with run_after; `manage.py escalate_risk_alerts`
+# is a safety net a cron job may also run.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

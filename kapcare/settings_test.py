@@ -15,3 +15,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve static files straight from the apps, as in development: tests run without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks are recorded, not run: tests run a task's function themselves, at the time they choose.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

@@ -5,12 +5,16 @@ client_scoped = [
     path("screening/", include("kapcare.screening.urls")),
     path("consent/", include("kapcare.consent.urls")),
     path("course/", include("kapcare.courses.urls")),
+    path("measures/", include("kapcare.measures.urls")),
+    path("outcomes/", include("kapcare.outcomes.client_urls")),
+    path("dosing/", include("kapcare.dosing.urls")),
 ]
 
 urlpatterns = [
     path("", include("kapcare.core.urls")),
     path("", include("kapcare.clients.public_urls")),
     path("", include("kapcare.consent.public_urls")),
+    path("", include("kapcare.measures.public_urls")),
     path("accounts/", include("kapcare.accounts.urls")),
     path("clients/", include("kapcare.clients.urls")),
     path("clients/<int:client_id>/", include(client_scoped)),
@@ -20,6 +24,11 @@ urlpatterns = [
     path("consent-documents/", include("kapcare.consent.document_urls")),
     path("integration/", include("kapcare.courses.integration_urls")),
     path("audit/", include("kapcare.audit.urls")),
+    path("measures/", include("kapcare.measures.admin_urls")),
+    path("outcomes/", include("kapcare.outcomes.urls")),
+    path("dosing/", include("kapcare.dosing.clinic_urls")),
+    path("protocols/dosing/", include("kapcare.dosing.protocol_urls")),
+    path("ledger/", include("kapcare.ledger.urls")),
 ]
 
 handler403 = "kapcare.core.views.error_403"

@@ -15,6 +15,13 @@ def clinic_context(request: HttpRequest) -> dict:
         "is_clinic_admin": Role.CLINIC_ADMIN in roles,
         "handles_inquiries": bool(roles & {Role.FRONT_DESK, Role.CLINIC_ADMIN}),
         "sees_protocols": bool(roles & {Role.CLINIC_ADMIN, Role.PRESCRIBER}),
+        "sees_measures": bool(
+            roles & {Role.THERAPIST, Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}
+        ),
+        "measures_clinician": bool(roles & {Role.THERAPIST, Role.PRESCRIBER, Role.NURSE}),
+        "sees_outcomes": bool(roles & {Role.CLINIC_ADMIN, Role.PRESCRIBER}),
+        "sees_dosing": bool(roles & {Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
+        "sees_ledger": bool(roles & {Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
         "idle_timeout_seconds": settings.KAPCARE_IDLE_TIMEOUT_SECONDS,
         "idle_warning_seconds": settings.KAPCARE_IDLE_WARNING_SECONDS,
     }

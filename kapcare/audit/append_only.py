@@ -66,6 +66,13 @@ APPEND_ONLY_TABLES: dict[str, str | None] = {
     "courses_noteaddendum": None,
     "courses_notecosignature": None,
     "courses_clinicalnote": "OLD.status = 'signed'",
+    "measures_response": None,
+    "ledger_ledgerentry": None,
+    "ledger_count": None,
+    "ledger_discrepancycase": "OLD.status <> 'open'",
+    "dosing_sessionstatuschange": None,
+    "dosing_vitalsign": None,
+    "dosing_dissociationrating": None,
 }
 
 

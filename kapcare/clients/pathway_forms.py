@@ -157,7 +157,7 @@ def check_date_of_birth(born):
 class ConvertInquiryForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
-        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput({"type": "date", "class": "kc-input-date"}, format="%Y-%m-%d"),
         validators=[check_date_of_birth],
     )
     condition = forms.ChoiceField(
@@ -202,6 +202,14 @@ class IntakeForm(forms.ModelForm):
     class Meta:
         model = Intake
         fields = [f for f in INTAKE_FIELDS if f != "conditions"]
+        # Short labels: they sit four abreast under the fieldset's "Blood pressure, heart rate
+        # and weight", where the model's longer names wrapped and pushed the inputs out of line.
+        labels = {
+            "baseline_systolic": _("Systolic (mmHg)"),
+            "baseline_diastolic": _("Diastolic (mmHg)"),
+            "baseline_heart_rate": _("Heart rate (beats/min)"),
+            "weight_kg": _("Weight (kg)"),
+        }
         widgets = {
             "medical_history_notes": forms.Textarea({"rows": 3}),
             "psychiatric_history_notes": forms.Textarea({"rows": 3}),

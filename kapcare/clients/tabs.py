@@ -24,6 +24,8 @@ TABS: list[Tab] = [
     Tab("screening", _("Screening"), "screening:overview", ClientAction.VIEW_CLINICAL),
     Tab("consent", _("Consent"), "consent:overview", ClientAction.VIEW),
     Tab("course", _("Course & notes"), "courses:overview", ClientAction.VIEW_CLINICAL),
+    Tab("measures", _("Measures"), "measures:overview", ClientAction.VIEW_CLINICAL),
+    Tab("dosing", _("Dosing"), "dosing:tab", ClientAction.VIEW_CLINICAL),
     Tab("care_team", _("Care team"), "clients:care_team", ClientAction.MANAGE_CARE_TEAM),
     Tab("access_log", _("Access log"), "clients:access_log", ClientAction.VIEW_ACCESS_LOG),
 ]

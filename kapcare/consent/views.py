@@ -4,6 +4,7 @@ consent documents, and the public page a signing link opens."""
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -220,6 +221,13 @@ def public_sign(request: HttpRequest, token: str) -> HttpResponse:
     """Reused, expired and forged links are a plain 404. A link made for a version that has
     since been replaced says only that it is out of date."""
     link = usable_link_or_404(token, LinkPurpose.CONSENT)
+    # No one is signed in here for the middleware to take a time zone from: show the version's
+    # date as the clinic (and the client beside it) would read it.
+    with timezone.override(zoneinfo.ZoneInfo(link.clinic.time_zone)):
+        return _public_sign(request, token, link)
+
+
+def _public_sign(request: HttpRequest, token: str, link) -> HttpResponse:
     try:
         document = services.link_document(link)
     except DocumentOutOfDate:
@@ -240,7 +248,8 @@ def public_sign(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return render(request, "consent/public_signed.html", {"document": document})
+            # Redirect, so reloading the thank-you page does not post to a spent link.
+            return redirect("consent_public:signed")
     elif request.method == "GET":
         record_event(
             actor=actor,
@@ -251,3 +260,8 @@ def public_sign(request: HttpRequest, token: str) -> HttpResponse:
             summary=_("Opened a consent signing link"),
         )
     return render(request, "consent/public_sign.html", {"document": document, "form": form})
+
+
+@login_not_required
+def public_signed(request: HttpRequest) -> HttpResponse:
+    return render(request, "consent/public_signed.html")

@@ -145,3 +145,37 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
     for extend in [load_pathway_demo, *DEMO_EXTENSIONS]:
         extend(clinic, staff)
     return clinic, staff
+
+
+# --- measures demo: questionnaire trajectories and risk alerts (kapcare.measures.demo)
+def _measures_demo(clinic: Clinic, staff: dict[str, User]) -> None:
+    from kapcare.measures.demo import load_measures_demo
+
+    load_measures_demo(clinic, staff)
+
+
+DEMO_EXTENSIONS.append(_measures_demo)
+# --- end measures demo
+
+
+# --- ledger demo: stock, a dosing day's administrations and witnessed waste, counts (kapcare.ledger.demo)
+def _ledger_demo(clinic: Clinic, staff: dict[str, User]) -> None:
+    from kapcare.ledger.demo import load_ledger_demo
+
+    load_ledger_demo(clinic, staff)
+
+
+DEMO_EXTENSIONS.append(_ledger_demo)
+# --- end ledger demo
+
+
+# --- dosing demo: completed sessions in detail, one client in the chair now (kapcare.dosing.demo)
+# After the ledger demo: the completed sessions link its entries, and today's dose draws its stock.
+def _dosing_demo(clinic: Clinic, staff: dict[str, User]) -> None:
+    from kapcare.dosing.demo import load_dosing_demo
+
+    load_dosing_demo(clinic, staff)
+
+
+DEMO_EXTENSIONS.append(_dosing_demo)
+# --- end dosing demo

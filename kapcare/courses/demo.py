@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
-from kapcare.clients.models import Client, ClientStatus, Inquiry
+from kapcare.clients.models import Client, Inquiry
 from kapcare.clients.pathway import save_intake
 from kapcare.consent.services import ensure_document, sign_consent, text_sha256
 from kapcare.courses.models import CourseStatus, NoteKind
@@ -182,8 +182,6 @@ def _walk(client, stage, actors, therapist, document):
         content=PREPARATION,
     )
     sign_note(actor=therapist, note=note)
-    client.status = ClientStatus.ACTIVE
-    client.save(update_fields=["status"])
     _dosing_history(course, therapist, overdue=stage == "active_overdue")
     if stage == "paused":
         transition_course(

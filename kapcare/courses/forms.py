@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.courses.models import Condition, CourseStatus, NoteKind
+from kapcare.courses.states import REASON_REQUIRED
 
 TEXT = {"widget": forms.Textarea(attrs={"rows": 3}), "required": False}
 
@@ -15,16 +16,31 @@ class OpenCourseForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    """One status change. Pausing and discontinuing need a reason, asked for at its field; the
+    service checks everything else (the transition table, each phase's preconditions)."""
+
     to = forms.ChoiceField(choices=CourseStatus.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the course history and shown on the safety gates."),
     )
+
+    def __init__(self, *args, target: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target or self.data.get("to", "")
+        if self.target in REASON_REQUIRED:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _("Give a reason for this change.")
 
 
 class NoteForm(forms.Form):
     content_fields: tuple[str, ...] = ()
     session_date = forms.DateField(
-        label=_("Session date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Session date"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "kc-input-date"}, format="%Y-%m-%d"),
     )
     free_text = forms.CharField(label=_("Other notes"), **TEXT)
 
@@ -77,6 +93,8 @@ class PreparationNoteForm(NoteForm):
         required=False,
         max_length=200,
         initial="988 Suicide & Crisis Lifeline (call or text 988)",
+        # A text box like its neighbours, so the whole line shows at tablet width.
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     escort_name = forms.CharField(
         label=_("Escort (who takes the client home)"), required=False, max_length=200

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kapcare.consent.selectors import consent_problem
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.selectors import preparation_missing
+from kapcare.courses.states import REASON_REQUIRED
 from kapcare.screening.models import Decision
 from kapcare.screening.selectors import current_protocol, latest_decision
 
@@ -74,18 +75,32 @@ def course_state_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
     label = _("Course active and not paused")
     if course.status == CourseStatus.ACTIVE:
         return Gate("course_active", label, True)
-    last = course.history.order_by("-changed_at", "-id").first()
-    why = f" ({last.reason})" if last and last.reason and course.status == last.to_status else ""
+    why = ""
+    if course.status in REASON_REQUIRED:
+        # Only a pause or discontinuation has a reason worth repeating here; the forward moves
+        # record "requirements met", which would explain nothing.
+        last = course.history.order_by("-changed_at", "-id").first()
+        if last and last.reason and last.to_status == course.status:
+            why = " — " + last.reason.rstrip(". ")
     return Gate(
         "course_active",
         label,
         False,
-        _("The course is %(status)s%(why)s.")
-        % {"status": course.get_status_display().lower(), "why": why},
+        _("Course status: %(status)s%(why)s.")
+        % {"status": course.get_status_display(), "why": why},
     )
 
 
-GATE_CHECKS: list[GateCheck] = [eligibility_gate, consent_gate, preparation_gate, course_state_gate]
+# The pathway's own gates: whether the course has reached dosing at all. Other apps add gates
+# judged at each dose (pre-dose checks, the order, stock); those follow these in the list.
+PATHWAY_CHECKS: tuple[GateCheck, ...] = (
+    eligibility_gate,
+    consent_gate,
+    preparation_gate,
+    course_state_gate,
+)
+PATHWAY_GATE_KEYS = frozenset({"eligibility", "consent", "preparation", "course_active"})
+GATE_CHECKS: list[GateCheck] = list(PATHWAY_CHECKS)
 
 
 def register_gate(check: GateCheck) -> None:
@@ -101,3 +116,15 @@ def dosing_gates(course: TreatmentCourse, at: dt.datetime | None = None) -> list
 
 def ready_for_dosing(course: TreatmentCourse, at: dt.datetime | None = None) -> bool:
     return all(gate.passed for gate in dosing_gates(course, at))
+
+
+def pathway_gates(course: TreatmentCourse, at: dt.datetime | None = None) -> list[Gate]:
+    """Only the pathway's gates: eligible, consented, prepared, course active."""
+    at = at or timezone.now()
+    return [check(course, at) for check in PATHWAY_CHECKS]
+
+
+def pathway_complete(course: TreatmentCourse, at: dt.datetime | None = None) -> bool:
+    """The course has reached dosing: a session may be booked. Each dose still needs every
+    gate in `dosing_gates` at the chair."""
+    return all(gate.passed for gate in pathway_gates(course, at))

@@ -7,7 +7,14 @@ import datetime as dt
 from django.db.models import Exists, OuterRef
 
 from kapcare.clients.models import CareTeamMember
-from kapcare.courses.models import CareProtocol, ClinicalNote, NoteKind, NoteStatus, TreatmentCourse
+from kapcare.courses.models import (
+    CareProtocol,
+    ClinicalNote,
+    CourseStatus,
+    NoteKind,
+    NoteStatus,
+    TreatmentCourse,
+)
 from kapcare.courses.rules import integration_due_by, preparation_shortfall
 from kapcare.dosing.models import DosingSession, DosingStatus
 
@@ -28,6 +35,13 @@ def preparation_missing(course: TreatmentCourse, at: dt.datetime) -> list[str]:
         min_sessions=protocol.min_preparation_sessions,
         required=protocol.required_preparation_elements,
     )
+
+
+def paused_from(course: TreatmentCourse) -> str | None:
+    """The phase a paused course was paused from: the only one it may resume in."""
+    paused = course.history.filter(to_status=CourseStatus.PAUSED)
+    change = paused.order_by("-changed_at", "-id").first()
+    return change.from_status if change else None
 
 
 def current_course(client) -> TreatmentCourse | None:

@@ -14,6 +14,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.models import Client, ClientStatus
 from kapcare.courses import gates
 from kapcare.courses.models import (
     CareProtocol,
@@ -23,6 +24,7 @@ from kapcare.courses.models import (
     TreatmentCourse,
 )
 from kapcare.courses.permissions import can_change_course_status, can_open_course
+from kapcare.courses.selectors import paused_from
 from kapcare.courses.states import CLOSED, FORWARD, REASON_REQUIRED, TRANSITIONS
 
 
@@ -71,13 +73,6 @@ def open_course(*, actor: Actor, client, condition: str) -> TreatmentCourse:
     return course
 
 
-def _previous_phase(course: TreatmentCourse) -> str | None:
-    change = (
-        course.history.filter(to_status=CourseStatus.PAUSED).order_by("-changed_at", "-id").first()
-    )
-    return change.from_status if change else None
-
-
 def refusal(course: TreatmentCourse, to: str, reason: str = "") -> str | None:
     """Why `course` may not move to `to` now (None when it may)."""
     if to not in TRANSITIONS[course.status]:
@@ -88,7 +83,7 @@ def refusal(course: TreatmentCourse, to: str, reason: str = "") -> str | None:
     if to in REASON_REQUIRED and not reason.strip():
         return _("Give a reason for this change.")
     resuming = course.status == CourseStatus.PAUSED and to != CourseStatus.DISCONTINUED
-    if resuming and to != _previous_phase(course):
+    if resuming and to != paused_from(course):
         return _("A paused course resumes in the phase it was paused from.")
     now = timezone.now()
     failed = [
@@ -134,8 +129,31 @@ def transition_course(
         summary=_("Course: %(a)s → %(b)s") % {"a": before, "b": to},
         details={"from": before, "to": to, "automatic": automatic},
     )
+    if to in IN_CARE_FROM:
+        _mark_in_care(actor=actor, client=locked.client)
     course.status, course.closed_at = locked.status, locked.closed_at
     return course
+
+
+# A prospective client whose course reaches preparation has begun treatment: from then on the
+# record says "in care" everywhere, without anyone having to remember to edit it.
+IN_CARE_FROM = frozenset({CourseStatus.PREPARATION, CourseStatus.ACTIVE})
+
+
+def _mark_in_care(*, actor: Actor, client: Client) -> None:
+    marked = Client.objects.filter(pk=client.pk, status=ClientStatus.PROSPECTIVE).update(
+        status=ClientStatus.ACTIVE
+    )
+    if marked:
+        client.status = ClientStatus.ACTIVE
+        record_event(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            client=client,
+            obj=client,
+            summary=_("Client is in care: their treatment course reached preparation"),
+            details={"fields": ["status"], "automatic": True},
+        )
 
 
 def advance_course(*, actor: Actor, course: TreatmentCourse) -> TreatmentCourse:

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
@@ -17,7 +18,7 @@ from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
 from kapcare.courses.forms import NOTE_FORMS, AddendumForm, OpenCourseForm, TransitionForm
-from kapcare.courses.gates import dosing_gates
+from kapcare.courses.gates import PATHWAY_GATE_KEYS, dosing_gates
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.permissions import (
     can_change_course_status,
@@ -26,8 +27,13 @@ from kapcare.courses.permissions import (
     can_read_note,
     can_write_session_note,
 )
-from kapcare.courses.selectors import current_course, notes_for_course, preparation_missing
-from kapcare.courses.states import TRANSITIONS
+from kapcare.courses.selectors import (
+    current_course,
+    notes_for_course,
+    paused_from,
+    preparation_missing,
+)
+from kapcare.courses.states import REASON_REQUIRED, TRANSITIONS
 
 CLINICAL = ClientAction.VIEW_CLINICAL
 
@@ -41,6 +47,14 @@ def _course_or_404(client: Client):
 
 @client_page(CLINICAL, page="course")
 def overview(request: HttpRequest, client: Client) -> HttpResponse:
+    return _overview(request, client)
+
+
+def _overview(
+    request: HttpRequest, client: Client, *, failed: TransitionForm | None = None
+) -> HttpResponse:
+    """The course tab. A status change that was refused comes back as `failed`, so its
+    disclosure opens with the message at its field."""
     actor = require_actor(request)
     course = current_course(client)
     context = {
@@ -49,34 +63,75 @@ def overview(request: HttpRequest, client: Client) -> HttpResponse:
         "open_form": OpenCourseForm(),
     }
     if course is not None:
-        now = timezone.now()
-        gates = dosing_gates(course, now)
-        targets = [CourseStatus(t) for t in TRANSITIONS[course.status]]
+        gates = dosing_gates(course, timezone.now())
+        # "Ready for dosing" is the pathway's verdict: the course has reached dosing. The gates
+        # other apps add (pre-dose checks, the order, stock) are judged again at each dose and
+        # are listed on their own, so a clinician sees which kind of gate is holding a dose.
+        pathway = [g for g in gates if g.key in PATHWAY_GATE_KEYS]
+        per_dose = [g for g in gates if g.key not in PATHWAY_GATE_KEYS]
+        can_change = can_change_course_status(actor, client)
         context.update(
-            gates=gates,
-            ready=all(g.passed for g in gates),
+            gates=pathway,
+            dose_gates=per_dose,
+            ready=all(g.passed for g in pathway),
+            cleared=all(g.passed for g in gates),
             history=course.history.select_related("changed_by").order_by("changed_at", "id"),
             notes=notes_for_course(course, actor.user),
-            preparation_missing=preparation_missing(course, now),
-            can_change=can_change_course_status(actor, client),
-            manual_targets=[t for t in targets if t in _MANUAL_TARGETS],
+            can_change=can_change,
+            changes=_changes(course, failed) if can_change else [],
             can_write=can_write_session_note(actor, client),
             note_kinds=NoteKind.choices,
         )
+    if failed is not None and not any(c["open"] for c in context.get("changes", [])):
+        # The change is no longer on offer (the page was stale): say why at the top instead.
+        messages.error(request, " ".join(e for errors in failed.errors.values() for e in errors))
     return render(
         request, "courses/overview.html", _client_context(request, client, "course", **context)
     )
 
 
 # Forward moves into awaiting consent, preparation and active happen by themselves when their
-# requirements are met; people pause, resume, complete and discontinue.
-_MANUAL_TARGETS = {
-    CourseStatus.PAUSED,
-    CourseStatus.DISCONTINUED,
-    CourseStatus.COMPLETED,
-    CourseStatus.PREPARATION,
-    CourseStatus.ACTIVE,
+# requirements are met; people resume, complete, pause and discontinue, in that order on the page.
+_CHANGE_LABELS = {
+    CourseStatus.COMPLETED: _lazy("Mark the course completed"),
+    CourseStatus.PAUSED: _lazy("Pause the course"),
+    CourseStatus.DISCONTINUED: _lazy("Discontinue the course"),
 }
+_CHANGE_HELP = {
+    CourseStatus.PAUSED: _lazy(
+        "No dose can be given while the course is paused. It resumes in the phase it was "
+        "paused from."
+    ),
+    CourseStatus.DISCONTINUED: _lazy(
+        "Ends the course for good: no further doses. A new course starts again at screening."
+    ),
+}
+
+
+def _changes(course, failed: TransitionForm | None) -> list[dict]:
+    """The status changes a person may make now, each with its form."""
+    allowed = TRANSITIONS[course.status]
+    targets = []
+    if course.status == CourseStatus.PAUSED:
+        resume_to = paused_from(course)
+        if resume_to in allowed:
+            targets.append(CourseStatus(resume_to))
+    targets += [t for t in _CHANGE_LABELS if t in allowed]
+    changes = []
+    for target in targets:
+        form = failed if failed is not None and failed.target == target else None
+        changes.append(
+            {
+                "to": target.value,
+                "label": _CHANGE_LABELS.get(target)
+                or _("Resume the course (%(phase)s)") % {"phase": target.label},
+                "help": _CHANGE_HELP.get(target, ""),
+                "needs_reason": target in REASON_REQUIRED,
+                "form": form or TransitionForm(target=target, auto_id=f"id_{target}_%s"),
+                "open": form is not None,
+            }
+        )
+    return changes
 
 
 @require_POST
@@ -103,10 +158,13 @@ def open_course(request: HttpRequest, client: Client) -> HttpResponse:
 @client_page(CLINICAL, page="course_transition")
 def transition(request: HttpRequest, client: Client) -> HttpResponse:
     course = _course_or_404(client)
-    form = TransitionForm(request.POST)
+    target = request.POST.get("to", "")
+    form = TransitionForm(request.POST, auto_id=f"id_{target}_%s")
     if not form.is_valid():
-        messages.error(request, _("That change is not possible."))
-        return redirect("courses:overview", client_id=client.pk)
+        if "to" in form.errors:
+            messages.error(request, _("That change is not possible."))
+            return redirect("courses:overview", client_id=client.pk)
+        return _overview(request, client, failed=form)
     try:
         services.transition_course(
             actor=require_actor(request),
@@ -115,11 +173,12 @@ def transition(request: HttpRequest, client: Client) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("The course is now: %(s)s.") % {"s": course.get_status_display()}
-        )
+        if form.target not in REASON_REQUIRED:
+            messages.error(request, " ".join(error.messages))
+            return redirect("courses:overview", client_id=client.pk)
+        form.add_error(None, error)
+        return _overview(request, client, failed=form)
+    messages.success(request, _("The course is now: %(s)s.") % {"s": course.get_status_display()})
     return redirect("courses:overview", client_id=client.pk)
 
 
@@ -208,7 +267,18 @@ def note_new(request: HttpRequest, client: Client) -> HttpResponse:
             messages.success(request, _("Draft saved. Sign it when it is complete."))
             return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
     context = _client_context(
-        request, client, "course", form=form, course=course, kind=NoteKind(kind), note=None
+        request,
+        client,
+        "course",
+        form=form,
+        course=course,
+        kind=NoteKind(kind),
+        note=None,
+        # What the signed preparation notes do not cover yet, so the therapist sees it while
+        # writing the note that is to cover it.
+        preparation_missing=preparation_missing(course, timezone.now())
+        if kind == NoteKind.PREPARATION
+        else [],
     )
     return render(request, "courses/note_form.html", context)
 
@@ -273,12 +343,23 @@ def note_detail(request: HttpRequest, client: Client, note_id: int) -> HttpRespo
 def note_sign(request: HttpRequest, client: Client, note_id: int) -> HttpResponse:
     actor = require_actor(request)
     note = _note_or_404(actor, client, note_id)
+    status_before = note.course.status
     try:
         note_services.sign_note(actor=actor, note=note)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Signed. The note is now locked; corrections go in addenda."))
+        course = note.course
+        course.refresh_from_db(fields=["status"])
+        if course.status != status_before:
+            # Signing the last missing preparation moves the course on by itself; say so here,
+            # where the therapist is, rather than only on the course tab.
+            messages.info(
+                request,
+                _("Preparation is complete: the course is now in %(s)s.")
+                % {"s": course.get_status_display().lower()},
+            )
     return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DosingConfig(AppConfig):
     name = "kapcare.dosing"
     label = "dosing"
+
+    def ready(self) -> None:
+        # Pre-dose checks, dose order and stock join the pathway gates in front of every dose.
+        from kapcare.dosing.gates import register
+
+        register()

@@ -8,12 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.clients.access import client_page
-from kapcare.clients.models import Client, Intake
+from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
 from kapcare.courses.gates import eligibility_gate
@@ -32,6 +33,34 @@ from kapcare.screening.rules import describe_condition, describe_evidence
 
 CLINICAL = ClientAction.VIEW_CLINICAL
 HISTORY_LABELS = {key: label for key, label, _group in CONDITIONS}
+# The intake facts a finding can cite, in the intake form's words (not the engine's keys).
+FACT_LABELS = {
+    "history": _lazy("History"),
+    "conditions": _lazy("History"),
+    "medications": _lazy("Medications"),
+    "substance_use": _lazy("Substance use"),
+    "pregnancy_status": _lazy("Pregnancy"),
+    "suicide_risk": _lazy("Suicide risk"),
+    "baseline_systolic": _lazy("Systolic BP (mmHg)"),
+    "baseline_diastolic": _lazy("Diastolic BP (mmHg)"),
+    "baseline_heart_rate": _lazy("Heart rate (beats/min)"),
+    "weight_kg": _lazy("Weight (kg)"),
+    "age": _lazy("Age"),
+}
+VALUE_LABELS = {
+    "pregnancy_status": dict(PregnancyStatus.choices),
+    "suicide_risk": dict(SuicideRisk.choices),
+}
+
+
+def _evidence_lines(evidence: dict) -> list[tuple[str, str]]:
+    return [
+        (
+            str(FACT_LABELS.get(fact, fact)),
+            str(VALUE_LABELS.get(fact, {}).get(value, value)),
+        )
+        for fact, value in describe_evidence(evidence, HISTORY_LABELS)
+    ]
 
 
 def _findings(screening) -> list[dict]:
@@ -39,7 +68,7 @@ def _findings(screening) -> list[dict]:
         {
             **finding,
             "kind_label": RuleKind(finding["kind"]).label,
-            "evidence_lines": describe_evidence(finding["evidence"], HISTORY_LABELS),
+            "evidence_lines": _evidence_lines(finding["evidence"]),
         }
         for finding in screening.findings
     ]
@@ -85,10 +114,15 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
                 and not blocking
                 and not overridden,
                 overridden=overridden,
+                standing=on_this[0] if on_this else None,
                 standing_id=on_this[0].pk if on_this else None,
             )
     context["review_form"] = extra.pop("review_form", None) or ReviewForm()
     context["override_form"] = extra.pop("override_form", None) or OverrideForm()
+    for form in (context["review_form"], context["override_form"]):
+        form.fields["signature_name"].help_text = _(
+            "Type it exactly as on your account: %(name)s."
+        ) % {"name": actor.user.full_name}
     context.update(extra)
     # A refusal (e.g. "already decided") whose form is no longer on the page is shown at the top.
     context["hidden_errors"] = [
@@ -126,7 +160,10 @@ def run(request: HttpRequest, client: Client) -> HttpResponse:
             run_error=" ".join(error.messages),
             run_needs_intake=getattr(error, "code", None) == "intake_missing",
         )
-    messages.success(
+    # Green only when the screening is clear: "review required" in a success banner reads as
+    # if nothing more were needed.
+    report = messages.success if screening.outcome == ScreeningOutcome.CLEAR else messages.warning
+    report(
         request,
         _("Screened under protocol version %(v)s: %(outcome)s.")
         % {"v": screening.protocol.version, "outcome": screening.get_outcome_display().lower()},

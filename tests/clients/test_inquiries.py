@@ -247,6 +247,22 @@ def test_queue_lists_this_clinics_open_inquiries_newest_first(
     assert_csp_clean(response)
 
 
+def test_queue_shows_how_to_reach_each_person_by_their_preferred_method(clinic, staff, login):
+    make_inquiry(clinic, first_name="Mail", email="mail@example.com", phone="555-0100")
+    make_inquiry(
+        clinic,
+        first_name="Caller",
+        email="caller@example.com",
+        phone="555-0199",
+        preferred_contact=ContactMethod.PHONE,
+    )
+
+    html = login(staff[Role.FRONT_DESK]).get(reverse("inquiries:queue")).content.decode()
+
+    assert "mail@example.com" in html and "555-0100" not in html
+    assert "555-0199" in html and "caller@example.com" not in html
+
+
 def test_queue_filters_by_status_and_answers_htmx_with_the_table_only(clinic, staff, login):
     make_inquiry(clinic, first_name="Open")
     closed = make_inquiry(clinic, first_name="Shut", status=InquiryStatus.CLOSED)

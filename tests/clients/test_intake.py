@@ -145,6 +145,8 @@ def test_detail_without_intake_offers_to_fill_it_in_or_send_a_link(client_record
     assert response.status_code == 200
     html = response.content.decode()
     assert "Fill in intake" in html and "Send the client a link" in html
+    # Once, in the empty state: not again as header buttons beside it.
+    assert html.count("Fill in intake") == 1 and html.count("Send the client a link") == 1
     assert _intake_url("edit", client_record) in html
     assert _intake_url("link", client_record) in html
     assert response.context["active_tab"] == "intake"

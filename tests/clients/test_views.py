@@ -480,3 +480,17 @@ def test_only_clinic_admins_change_the_care_team(role, client_record, clinic, st
     assert removed.status_code == 403
     assert not CareTeamMember.objects.filter(user=newcomer).exists()
     assert CareTeamMember.objects.filter(pk=member.pk).exists()
+
+
+def test_a_client_without_a_care_team_says_who_chooses_it(clinic, staff, login):
+    # Given a client fresh from an inquiry, with no care team yet
+    newcomer = ClientFactory(clinic=clinic, first_name="Juniper", last_name="Hale")
+    url = reverse("clients:detail", args=[newcomer.pk])
+
+    # Then the admin is pointed at the care team tab, and the front desk told who does it
+    admin_page = login(staff[Role.CLINIC_ADMIN]).get(url).content.decode()
+    desk_page = login(staff[Role.FRONT_DESK]).get(url).content.decode()
+
+    care_team_url = reverse("clients:care_team", args=[newcomer.pk])
+    assert f'href="{care_team_url}">Choose the care team</a>' in admin_page
+    assert "A clinic admin chooses it" in desk_page and care_team_url not in desk_page

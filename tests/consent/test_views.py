@@ -81,6 +81,21 @@ def test_a_user_of_another_clinic_only_is_not_found(client_record, other_clinic,
 # --- The tab -------------------------------------------------------------------------------------
 
 
+def test_signing_is_offered_only_while_the_consent_does_not_cover_dosing(
+    clinic, staff, client_record, login, document
+):
+    http = login(staff[Role.FRONT_DESK])
+    unsigned = _text(http.get(_url(client_record)))
+    assert "Sign in the clinic" in unsigned and "Send a signing link" in unsigned
+
+    sign_current_consent(clinic=clinic, staff=staff, client=client_record)
+    signed = _text(http.get(_url(client_record)))
+
+    assert "Consent is valid" in signed
+    assert "Sign in the clinic" not in signed and "Send a signing link" not in signed
+    assert "Record withdrawal" in signed
+
+
 def test_front_desk_sees_status_and_signature_history(
     clinic, staff, client_record, login, document
 ):
@@ -239,9 +254,9 @@ def test_a_link_signs_on_a_phone_and_is_spent(clinic, staff, client_record, logi
         action=AuditAction.VIEW, object_type="client.consent_link", client=client_record, actor=None
     ).exists()
 
-    done = phone.post(public, _signing(document))
+    done = phone.post(public, _signing(document), follow=True)
 
-    assert done.status_code == 200
+    assert done.redirect_chain == [(reverse("consent_public:signed"), 302)]
     assert "your consent is signed" in _text(done)
     signature = ConsentSignature.objects.get()
     assert signature.witnessed_by is None and signature.user_agent == "Phone/1.0"
@@ -266,6 +281,34 @@ def test_a_wrong_name_on_the_phone_shows_at_the_field_and_keeps_the_link(
     assert "typed_name" in response.context["form"].errors
     assert "Rowan" not in _text(response)
     assert ClientLink.objects.get().used_at is None
+
+
+def test_the_signing_page_dates_the_version_in_the_clinic_time_zone(
+    client_record, staff, login, document
+):
+    # 03:00 UTC on Jan 2 is still Jan 1 in Los Angeles, the clinic's zone; no one is signed in
+    # on this page to set it.
+    ConsentDocument.objects.filter(pk=document.pk).update(
+        published_at=dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.UTC)
+    )
+    _, _, token = _made_link(login(staff[Role.FRONT_DESK]), client_record)
+
+    page = _text(DjangoClient().get(reverse("consent_public:sign", args=[token])))
+
+    assert "Version 1, published Jan 1, 2026" in page
+
+
+def test_reloading_the_thank_you_page_does_not_touch_the_spent_link(
+    client_record, staff, login, document
+):
+    _, _, token = _made_link(login(staff[Role.FRONT_DESK]), client_record)
+    phone = DjangoClient()
+    phone.post(reverse("consent_public:sign", args=[token]), _signing(document))
+
+    again = phone.get(reverse("consent_public:signed"))
+
+    assert again.status_code == 200 and "your consent is signed" in _text(again)
+    assert "Ashby" not in _text(again)
 
 
 def test_expired_and_forged_links_are_not_found(client_record, staff, document):

@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditEvent
+from kapcare.clients.models import ClientStatus
 from kapcare.consent.services import ensure_document, publish_document, withdraw_consent
-from kapcare.courses.gates import dosing_gates, ready_for_dosing
+from kapcare.courses.gates import dosing_gates, pathway_complete, pathway_gates, ready_for_dosing
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.notes import add_addendum, cosign_note, create_note, update_draft
 from kapcare.courses.services import TransitionRefused, transition_course
@@ -30,7 +31,8 @@ def test_a_benign_pathway_ends_ready_for_dosing_with_every_gate_passing(
     course = ready_course(clinic=clinic, staff=staff, client=client_record)
 
     assert course.status == CourseStatus.ACTIVE
-    assert all(g.passed for g in dosing_gates(course)), dosing_gates(course)
+    # The pathway's gates; the dosing app's gates are judged at each dose, at the chair.
+    assert all(g.passed for g in pathway_gates(course)), pathway_gates(course)
     statuses = list(course.history.values_list("to_status", flat=True))
     assert statuses == ["screening", "awaiting_consent", "preparation", "active"]
 
@@ -98,11 +100,11 @@ def test_pausing_needs_a_reason_and_fails_the_course_gate(clinic, staff, client_
     transition_course(actor=therapist, course=course, to=CourseStatus.PAUSED, reason="Travelling")
 
     gate = _gate(course, "course_active")
-    assert not gate.passed and "Travelling" in gate.reason
+    assert not gate.passed and gate.reason == "Course status: Paused — Travelling."
     with pytest.raises(TransitionRefused, match="phase it was paused from"):
         transition_course(actor=therapist, course=course, to=CourseStatus.PREPARATION)
     transition_course(actor=therapist, course=course, to=CourseStatus.ACTIVE)
-    assert ready_for_dosing(course)
+    assert pathway_complete(course)
 
 
 def test_transitions_outside_the_table_are_refused_with_a_reason(clinic, staff, client_record):
@@ -296,3 +298,43 @@ def test_integration_overdue_lists_sessions_past_their_window(clinic, staff, cli
     )
     assert integration_overdue(clinic_id=clinic.pk, at=now) == []
     assert Role.THERAPIST
+
+
+def test_a_prospective_client_is_in_care_once_the_course_reaches_preparation(
+    clinic, staff, client_record
+):
+    client_record.status = ClientStatus.PROSPECTIVE
+    client_record.save(update_fields=["status"])
+    course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
+    client_record.refresh_from_db()
+    assert course.status == CourseStatus.AWAITING_CONSENT
+    assert client_record.status == ClientStatus.PROSPECTIVE  # eligible, not yet consented
+
+    sign_current_consent(clinic=clinic, staff=staff, client=client_record)
+
+    client_record.refresh_from_db()
+    assert client_record.status == ClientStatus.ACTIVE
+    event = AuditEvent.objects.filter(client=client_record, summary__contains="in care").get()
+    assert event.actor == staff["front_desk"]  # whoever's action moved the course on
+
+
+def test_a_client_on_hold_is_not_put_back_in_care_by_the_course(clinic, staff, client_record):
+    client_record.status = ClientStatus.ON_HOLD
+    client_record.save(update_fields=["status"])
+
+    ready_course(clinic=clinic, staff=staff, client=client_record)
+
+    client_record.refresh_from_db()
+    assert client_record.status == ClientStatus.ON_HOLD
+
+
+def test_the_course_gate_names_the_phase_and_repeats_only_a_pause_reason(
+    clinic, staff, client_record
+):
+    course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
+    sign_current_consent(clinic=clinic, staff=staff, client=client_record)
+    course.refresh_from_db()
+
+    assert course.status == CourseStatus.PREPARATION
+    # The automatic move recorded "Requirements met", which would explain nothing here.
+    assert _gate(course, "course_active").reason == "Course status: Preparation."

@@ -5,7 +5,13 @@ from django.utils import timezone
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.notes import create_note
 from tests.factories import ClientFactory, make_staff
-from tests.pathway import COMPLETE_PREPARATION, actor, ready_course, screened_course
+from tests.pathway import (
+    COMPLETE_PREPARATION,
+    actor,
+    ready_course,
+    screened_course,
+    sign_current_consent,
+)
 
 
 def _url(name, client, **kwargs):
@@ -39,7 +45,10 @@ def test_course_tab_shows_ready_for_dosing_with_every_gate(
         body = http.get(_url("overview", client_record)).content.decode()
 
     assert "Ready for dosing" in body
-    assert body.count("kc-gate-pass") == 4 and "kc-gate-fail" not in body
+    # The pathway's four gates all pass; gates judged at each dose (the dosing app's) are
+    # listed apart from them.
+    pathway = body.split("kc-gates-pathway", 1)[1].split("</ul>", 1)[0]
+    assert pathway.count("kc-gate-pass") == 4 and "kc-gate-fail" not in pathway
 
 
 def test_a_therapist_writes_signs_and_amends_a_preparation_note(
@@ -132,6 +141,88 @@ def test_pausing_without_a_reason_shows_why_and_changes_nothing(
     assert course.status == CourseStatus.ACTIVE
 
 
+def test_a_pause_without_a_reason_reopens_its_disclosure_with_the_message_at_the_field(
+    clinic, staff, client_record, login
+):
+    ready_course(clinic=clinic, staff=staff, client=client_record)
+
+    response = login(staff["therapist"]).post(
+        _url("transition", client_record), {"to": "paused", "reason": "   "}
+    )
+
+    assert response.status_code == 200
+    pause = next(c for c in response.context["changes"] if c["to"] == "paused")
+    assert pause["open"] and pause["form"].errors["reason"] == ["Give a reason for this change."]
+    body = response.content.decode()
+    assert '<details class="kc-disclosure kc-disclosure-paused" open>' in body
+    assert 'id="id_paused_reason"' in body and "is-invalid" in body
+    assert '<details class="kc-disclosure kc-disclosure-discontinued">' in body  # still closed
+
+
+def test_resume_is_offered_only_to_a_paused_course_and_only_to_its_phase(
+    clinic, staff, client_record, login
+):
+    course = ready_course(clinic=clinic, staff=staff, client=client_record)
+    http = login(staff["therapist"])
+    active = http.get(_url("overview", client_record))
+    assert [c["to"] for c in active.context["changes"]] == ["completed", "paused", "discontinued"]
+    assert "Resume" not in active.content.decode()
+
+    http.post(_url("transition", client_record), {"to": "paused", "reason": "Travelling"})
+    paused = http.get(_url("overview", client_record))
+
+    assert [c["to"] for c in paused.context["changes"]] == ["active", "discontinued"]
+    assert "Resume the course (Dosing and integration)" in paused.content.decode()
+    http.post(_url("transition", client_record), {"to": "active"})
+    course.refresh_from_db()
+    assert course.status == CourseStatus.ACTIVE
+
+
+def test_a_course_in_preparation_offers_no_forward_move_by_hand(
+    clinic, staff, client_record, login
+):
+    screened_course(clinic=clinic, staff=staff, client=client_record)
+    sign_current_consent(clinic=clinic, staff=staff, client=client_record)
+
+    response = login(staff["therapist"]).get(_url("overview", client_record))
+
+    # Preparation becomes active by itself once the notes cover it.
+    assert [c["to"] for c in response.context["changes"]] == ["paused", "discontinued"]
+
+
+def test_the_preparation_form_lists_what_is_still_needed(clinic, staff, client_record, login):
+    screened_course(clinic=clinic, staff=staff, client=client_record)
+
+    response = login(staff["therapist"]).get(_url("note_new", client_record) + "?kind=preparation")
+
+    body = response.content.decode()
+    assert "Still needed before the first dose" in body
+    assert "0 of 1 signed preparation sessions" in body
+    progress = login(staff["therapist"]).get(_url("note_new", client_record) + "?kind=progress")
+    assert "Still needed" not in progress.content.decode()
+
+
+def test_signing_the_last_preparation_note_says_the_course_moved_on(
+    clinic, staff, client_record, login
+):
+    course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
+    sign_current_consent(clinic=clinic, staff=staff, client=client_record)
+    note = create_note(
+        actor=actor(staff["therapist"], clinic),
+        course=course,
+        kind=NoteKind.PREPARATION,
+        session_date=clinic.today(),
+        content=COMPLETE_PREPARATION,
+    )
+
+    response = login(staff["therapist"]).post(
+        _url("note_sign", client_record, note_id=note.pk), follow=True
+    )
+
+    body = response.content.decode()
+    assert "Preparation is complete: the course is now in dosing and integration." in body
+
+
 def test_front_desk_opens_a_course_and_a_second_is_refused(clinic, staff, client_record, login):
     http = login(staff["front_desk"])
     http.post(_url("open", client_record), {"condition": "ptsd"})
@@ -160,3 +251,18 @@ def test_integration_overdue_page_lists_only_my_clients(clinic, staff, client_re
 
     assert "Ashby" in login(staff[role]).get(reverse("integration:overdue")).content.decode()
     assert "Ashby" not in login(outsider).get(reverse("integration:overdue")).content.decode()
+
+
+def test_a_pause_refused_from_a_stale_page_says_why_at_the_top(clinic, staff, client_record, login):
+    course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
+    assert course.status == CourseStatus.AWAITING_CONSENT  # no pause on offer here
+
+    response = login(staff["therapist"]).post(
+        _url("transition", client_record), {"to": "paused", "reason": "Travelling"}
+    )
+
+    assert response.status_code == 200
+    [message] = list(response.context["messages"])
+    assert "cannot go from Awaiting consent to Paused" in message.message
+    course.refresh_from_db()
+    assert course.status == CourseStatus.AWAITING_CONSENT

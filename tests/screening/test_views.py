@@ -98,6 +98,69 @@ def test_another_clients_or_clinics_screening_is_not_found(
     assert not EligibilityDecision.objects.filter(basis=DecisionBasis.PRESCRIBER_REVIEW).exists()
 
 
+def test_a_screening_that_needs_review_is_reported_as_a_warning_not_a_success(
+    clinic, staff, client_record, login
+):
+    therapist = actor(staff[Role.THERAPIST], clinic)
+    open_course(actor=therapist, client=client_record, condition="depression")
+    save_intake(actor=therapist, client=client_record, data={**BENIGN_INTAKE, **RELATIVE})
+
+    response = login(staff[Role.THERAPIST]).post(_url(client_record, "screening:run"), follow=True)
+
+    [message] = list(response.context["messages"])
+    assert message.level_tag == "warning"
+    assert "prescriber review required" in message.message
+
+
+def test_once_reviewed_the_screening_says_so_instead_of_asking_for_review(
+    clinic, staff, client_record, login
+):
+    _, screening = screened_course(
+        clinic=clinic, staff=staff, client=client_record, intake=RELATIVE
+    )
+    prescriber = staff[Role.PRESCRIBER]
+    http = login(prescriber)
+    http.post(
+        _url(client_record, "screening:review", screening.pk),
+        {"decision": "approve", "reason": "Stable.", "signature_name": prescriber.full_name},
+    )
+
+    page = _text(http.get(_url(client_record)))
+
+    assert "Reviewed: eligible" in page
+    assert "Prescriber review required" not in page
+    assert 'name="signature_name"' not in page
+    assert "passes — eligible under the current protocol." in page
+
+
+def test_evidence_is_shown_in_the_intake_words_not_the_engine_keys(
+    clinic, staff, client_record, login
+):
+    screened_course(
+        clinic=clinic,
+        staff=staff,
+        client=client_record,
+        intake={"pregnancy_status": "breastfeeding", "baseline_systolic": 150},
+    )
+
+    page = _text(login(staff[Role.THERAPIST]).get(_url(client_record)))
+
+    assert "Pregnancy:</span> Breastfeeding</span>" in page
+    assert "Systolic BP (mmHg):</span> 150</span>" in page
+    assert "pregnancy_status" not in page and "baseline_systolic" not in page
+
+
+def test_the_signature_field_tells_the_prescriber_what_to_type(clinic, staff, client_record, login):
+    screened_course(clinic=clinic, staff=staff, client=client_record, intake=RELATIVE)
+    prescriber = staff[Role.PRESCRIBER]
+
+    response = login(prescriber).get(_url(client_record))
+
+    help_text = response.context["review_form"].fields["signature_name"].help_text
+    assert help_text == f"Type it exactly as on your account: {prescriber.full_name}."
+    assert 'aria-describedby="id_signature_name_helptext"' in _text(response)
+
+
 # --- The tab -------------------------------------------------------------------------------------
 
 
@@ -112,7 +175,7 @@ def test_the_tab_shows_each_finding_with_its_evidence_rationale_and_source(
     text = _text(response)
     assert "Prescriber review required" in text
     assert "Bipolar disorder (not currently manic)" in text  # rule label
-    assert "history:</span> Bipolar disorder</span>" in text  # evidence, in the intake's words
+    assert "History:</span> Bipolar disorder</span>" in text  # evidence, in the intake's words
     assert "Xanax 0.5 mg" in text  # the medication line that triggered the benzodiazepine rule
     assert "Bipolar depression was treated in trials" in text  # rationale
     assert "FACTS.md §3.2 Mania" in text  # source

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class LinkPurpose(models.TextChoices):
     INTAKE = "intake", _("Fill in the intake form")
     CONSENT = "consent", _("Read and sign the consent")
+    QUESTIONNAIRE = "questionnaire", _("Fill in a questionnaire")
 
 
 def hash_token(token: str) -> str:

@@ -98,3 +98,31 @@
     );
   });
 })();
+
+// Dosing at the chair: a clock since the dose started ([data-clock-since], stopping at
+// [data-clock-until] when given) and prompts that turn overdue when their time passes
+// ([data-due-at]). One timer reads the page each second, so parts htmx swaps in just work.
+(function () {
+  "use strict";
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-clock-since]").forEach(function (el) {
+      var end = el.dataset.clockUntil ? Date.parse(el.dataset.clockUntil) : now;
+      var s = Math.max(0, Math.floor((end - Date.parse(el.dataset.clockSince)) / 1000));
+      el.textContent = Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+    });
+    document.querySelectorAll("[data-due-at]").forEach(function (el) {
+      var overdue = now > Date.parse(el.dataset.dueAt);
+      if (overdue && !el.classList.contains("kc-prompt-overdue")) {
+        el.classList.add("kc-prompt-overdue");
+        var label = el.querySelector(".kc-overdue-label");
+        if (label) label.textContent = " · overdue";
+      }
+    });
+  }
+  if (document.querySelector("[data-clock-since], [data-due-at], #kc-live-panel")) {
+    tick();
+    setInterval(tick, 1000);
+  }
+})();

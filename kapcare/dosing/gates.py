@@ -1,0 +1,192 @@
+"""The dosing app's gates, registered with kapcare.courses.gates so that `dosing_gates(course,
+at)` lists them with the pathway gates: pre-dose checks within thresholds, a signed dose order
+that covers today's dose, and stock that covers it.
+
+A gate is asked about a course. At the chair, `administer_dose` names the exact attempt (the
+session, the lot and location chosen) through `attempting(...)`, so the same gates judge the
+very dose about to be given; elsewhere (the course tab) they judge the course's checked-in
+session, or say that none is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.courses.gates import Gate, register_gate
+from kapcare.courses.models import TreatmentCourse
+from kapcare.dosing import selectors
+from kapcare.dosing.models import PRODUCT_ROUTES, DoseOrder, DosingSession, Product
+from kapcare.dosing.rules import check_blocks, order_problems, remainder_mg, session_dose_mg
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The administration being attempted: which session, from which lot and location."""
+
+    session: DosingSession
+    lot: object
+    location: object
+
+
+_attempt: ContextVar[Attempt | None] = ContextVar("dosing_attempt", default=None)
+
+
+@contextlib.contextmanager
+def attempting(attempt: Attempt) -> Iterator[None]:
+    token = _attempt.set(attempt)
+    try:
+        yield
+    finally:
+        _attempt.reset(token)
+
+
+def _target(course: TreatmentCourse) -> DosingSession | None:
+    attempt = _attempt.get()
+    if attempt is not None and attempt.session.course_id == course.pk:
+        return attempt.session
+    return selectors.awaiting_session(course)
+
+
+def _check_at(session: DosingSession | None, at: dt.datetime):
+    if session is None:
+        return None
+    return (
+        session.pre_dose_checks.filter(recorded_at__lte=at).order_by("-recorded_at", "-id").first()
+    )
+
+
+def _today(course: TreatmentCourse, at: dt.datetime) -> dt.date:
+    return timezone.localdate(at, timezone=ZoneInfo(course.clinic.time_zone))
+
+
+def pre_dose_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+    """FACTS.md §4.3: the latest checks of the session, judged under its protocol version."""
+    label = _("Pre-dose checks complete and within thresholds")
+    session = _target(course)
+    if session is None:
+        return Gate("pre_dose", label, False, _("No session is checked in for a dose."))
+    check = _check_at(session, at)
+    if check is None:
+        return Gate(
+            "pre_dose",
+            label,
+            False,
+            _("Session %(n)s: the pre-dose checks are not recorded.") % {"n": session.number},
+        )
+    blocks = check_blocks(check.problems, cleared=check.cleared_at is not None)
+    return Gate("pre_dose", label, not blocks, " ".join(blocks))
+
+
+def order_facts(order: DoseOrder) -> dict:
+    return {
+        "cancelled": order.cancelled_at is not None,
+        "cancel_reason": order.cancel_reason,
+        "valid_until": order.valid_until,
+        "sessions_authorised": order.sessions_authorised,
+        "route": order.route,
+        "dose_mg": order.dose_mg,
+        "dose_mg_per_kg": order.dose_mg_per_kg,
+        "infusion_minutes": order.infusion_minutes,
+        "override_reason": order.override_reason,
+    }
+
+
+def order_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+    """A signed order, not cancelled or expired, with sessions left, whose dose today is within
+    the session's protocol limits (FACTS.md §4.1) or carries the prescriber's override."""
+    label = _("A signed dose order covers today's dose")
+    order = selectors.current_order(course)
+    if order is None or order.signed_at > at:
+        return Gate("dose_order", label, False, _("There is no signed dose order."))
+    session = _target(course)
+    check = _check_at(session, at)
+    protocol = (session.protocol if session else None) or order.protocol
+    problems = order_problems(
+        order=order_facts(order),
+        today=_today(course, at),
+        sessions_used=selectors.sessions_used(order),
+        weight_kg=check.weight_kg if check else None,
+        limits=protocol.limits_for(order.route),
+        min_infusion_minutes=protocol.iv_min_infusion_minutes,
+        allowed_routes=PRODUCT_ROUTES[order.product],
+        weight_required=session is not None,
+    )
+    return Gate("dose_order", label, not problems, " ".join(problems))
+
+
+def stock_needed(order: DoseOrder, dose_mg: Decimal, mg_per_unit: Decimal) -> Decimal:
+    """What leaves the shelf for a dose: the dose plus the rest of the units opened for it."""
+    return dose_mg + remainder_mg(dose_mg, mg_per_unit)
+
+
+def product_matches(order: DoseOrder, product) -> bool:
+    return product.is_esketamine == (order.product == Product.ESKETAMINE) and (
+        order.route in (product.routes or [])
+    )
+
+
+def stock_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+    """Enough of a usable lot (not expired, location not blocked by a count discrepancy) for
+    the dose and the rest of the units it opens; at the chair, the lot actually chosen."""
+    from kapcare.ledger.selectors import available_lots, stock_problem
+
+    label = _("Stock on hand covers the dose")
+    order = selectors.current_order(course)
+    if order is None:
+        return Gate("stock", label, False, _("There is no dose order to check stock against."))
+    session = _target(course)
+    check = _check_at(session, at)
+    dose = session_dose_mg(
+        dose_mg=order.dose_mg,
+        dose_mg_per_kg=order.dose_mg_per_kg,
+        weight_kg=check.weight_kg if check else None,
+    )
+    if dose is None:
+        return Gate("stock", label, False, _("The dose is known once the client is weighed."))
+    attempt = _attempt.get()
+    if attempt is not None and attempt.session.course_id == course.pk:
+        product = attempt.lot.product
+        if not product_matches(order, product):
+            return Gate(
+                "stock",
+                label,
+                False,
+                _("Lot %(lot)s is %(p)s, which the order does not cover.")
+                % {"lot": attempt.lot.lot_number, "p": product.name},
+            )
+        problem = stock_problem(
+            clinic_id=course.clinic_id,
+            lot=attempt.lot,
+            location=attempt.location,
+            quantity_mg=stock_needed(order, dose, product.mg_per_unit),
+        )
+        return Gate("stock", label, problem is None, problem or "")
+    # Away from the chair: any usable lot will do (available_lots has already left out expired
+    # lots and blocked locations).
+    for option in available_lots(clinic_id=course.clinic_id):
+        product = option.lot.product
+        if product_matches(order, product) and option.balance_mg >= stock_needed(
+            order, dose, product.mg_per_unit
+        ):
+            return Gate("stock", label, True)
+    return Gate(
+        "stock",
+        label,
+        False,
+        _("No usable lot holds %(mg)s mg of %(p)s.")
+        % {"mg": format(dose.normalize(), "f"), "p": Product(order.product).label.lower()},
+    )
+
+
+def register() -> None:
+    for check in (pre_dose_gate, order_gate, stock_gate):
+        register_gate(check)

@@ -1,0 +1,196 @@
+"""What the live session page shows, assembled once for the full page, its HTMX panel and the
+step forms. Reads only; bounded queries (the live view selector plus a handful)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from kapcare.accounts.actor import Actor
+from kapcare.courses.gates import dosing_gates
+from kapcare.dosing import forms, selectors
+from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
+from kapcare.dosing.gates import product_matches
+from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
+from kapcare.dosing.monitoring_rules import monitoring_prompts
+from kapcare.dosing.permissions import (
+    can_clear_check,
+    can_rate_dissociation,
+    can_work_the_chair,
+    can_write_session_note,
+)
+from kapcare.dosing.rules import session_dose_mg
+from kapcare.dosing.services.discharge import draft_summary, readiness
+from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
+
+S = DosingStatus
+
+
+def steps(session: DosingSession) -> list[dict]:
+    reached = STEPS.index(session.status) if session.status in STEPS else -1
+    return [
+        {
+            "key": key,
+            "label": DosingStatus(key).label,
+            "done": index < reached,
+            "current": index == reached,
+        }
+        for index, key in enumerate(STEPS)
+    ]
+
+
+def panel_context(session: DosingSession, data: dict, actor: Actor) -> dict:
+    """The polled part: clock, prompts, alerts, recent readings and the chart."""
+    now = timezone.now()
+    prompts = []
+    protocol = session.protocol
+    if session.dose_started_at and session.status in AFTER_DOSE and protocol:
+        prompts = [
+            {"prompt": p, "overdue": p.overdue(now)}
+            for p in monitoring_prompts(
+                dose_started_at=session.dose_started_at,
+                interval_minutes=protocol.vitals_interval_minutes,
+                bp_check_minutes=protocol.bp_check_minutes,
+                dissociation_minutes=protocol.dissociation_check_minutes,
+                readings=[(v.recorded_at, v.has_bp) for v in data["vitals"]],
+                ratings=[r.rated_at for r in data["ratings"]],
+            )
+            if not p.done
+        ]
+    baseline = selectors.baseline_of(data["check"])
+    chart = (
+        as_data_uri(
+            vitals_chart_svg(
+                data["vitals"], dose_started_at=session.dose_started_at, baseline=baseline
+            )
+        )
+        if data["vitals"]
+        else ""
+    )
+    return {
+        "prompts": prompts,
+        "chart": chart,
+        "recent_vitals": list(reversed(data["vitals"]))[:8],
+        "alerts": data["alerts"],
+        "open_alerts": data["open_alerts"],
+        "can_ack": can_work_the_chair(actor, session.client),
+        "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
+        "baseline": baseline,
+    }
+
+
+def stock_options(session: DosingSession, order) -> list:
+    from kapcare.ledger.selectors import available_lots
+
+    if order is None:
+        return []
+    return [
+        option
+        for option in available_lots(clinic_id=session.clinic_id)
+        if product_matches(order, option.lot.product)
+    ]
+
+
+def live_context(actor: Actor, session: DosingSession, bound: dict | None = None) -> dict:
+    """The whole page. `bound` holds forms that failed validation, shown with their errors."""
+    bound = bound or {}
+    client = session.client
+    data = selectors.live_view(session)
+    chair = can_work_the_chair(actor, client)
+    context = {
+        "session": session,
+        "data": data,
+        "steps": steps(session),
+        "is_final": session.status in FINAL,
+        "can_chair": chair,
+        "can_clear": can_clear_check(actor, client),
+        "can_rate": can_rate_dissociation(actor, client),
+        "can_note": can_write_session_note(actor, client),
+        "panel": panel_context(session, data, actor),
+        "abort_form": bound.get("abort") or forms.ReasonForm(),
+        "is_esketamine": bool(session.dose_order_id and session.dose_order.product == "esketamine"),
+    }
+    if session.status == S.SCHEDULED:
+        context["checkin_form"] = bound.get("checkin") or forms.CheckInForm()
+    if session.status in (S.CHECKED_IN, S.PRE_DOSE_CHECKS):
+        order = selectors.current_order(session.course)
+        options = stock_options(session, order)
+        check = data["check"]
+        dose = (
+            session_dose_mg(
+                dose_mg=order.dose_mg,
+                dose_mg_per_kg=order.dose_mg_per_kg,
+                weight_kg=check.weight_kg if check else None,
+            )
+            if order
+            else None
+        )
+        context.update(
+            order=order,
+            dose=dose,
+            check_form=bound.get("check") or forms.PreDoseCheckForm(),
+            gates=dosing_gates(session.course, timezone.now()),
+            clear_form=bound.get("clear") or forms.ReasonForm(),
+            administer_form=bound.get("administer")
+            or forms.AdministerForm(options=options, initial={"amount_mg": dose}),
+        )
+        context["ready"] = all(g.passed for g in context["gates"])
+    if session.status == S.DOSING:
+        context["end_form"] = bound.get("end") or forms.EndDosingForm()
+    if session.status in AFTER_DOSE:
+        context["vitals_form"] = bound.get("vitals") or forms.VitalsForm()
+        context["rating_form"] = bound.get("rating") or forms.DissociationForm(
+            scale=session.protocol.dissociation_scale
+        )
+        context["event_form"] = bound.get("event") or forms.AdverseEventForm(
+            formulary=session.protocol.rescue_medications
+        )
+        context["waste_form"] = bound.get("waste") or forms.WasteForm()
+    if session.status == S.MONITORING:
+        context["readiness"] = readiness(
+            session,
+            timezone.now(),
+            checks=data["checks"],
+            vitals=data["vitals"],
+            open_alerts=len(data["open_alerts"]),
+        )
+        context["discharge_form"] = bound.get("discharge") or forms.DischargeForm(
+            initial={
+                "summary": draft_summary(session, data),
+                "aftercare_instructions": session.protocol.aftercare_instructions,
+            }
+        )
+    if context["is_esketamine"] and session.status in (S.MONITORING, S.DISCHARGED):
+        record = RemsRecord.objects.filter(session=session).first()
+        context["rems"] = record
+        context["rems_form"] = bound.get("rems") or forms.RemsForm(initial=_rems_initial(record))
+    if session.status not in (S.SCHEDULED,):
+        note = data["note"]
+        context["note_form"] = bound.get("note") or forms.SessionNoteForm(
+            initial={
+                "prompts_offered": note.prompts_offered if note else "",
+                "client_reports": note.client_reports if note else "",
+                "insights": note.insights if note else "",
+                "revision": note.revision if note else 0,
+            }
+        )
+    return context
+
+
+def _rems_initial(record) -> dict:
+    if record is None:
+        return {}
+    fmt = "%Y-%m-%dT%H:%M"
+
+    def local(value):
+        return timezone.localtime(value).strftime(fmt) if value else None
+
+    return {
+        "rems_patient_id": record.rems_patient_id,
+        "sedation_observed": record.sedation_observed,
+        "sedation_resolved_at": local(record.sedation_resolved_at),
+        "dissociation_observed": record.dissociation_observed,
+        "dissociation_resolved_at": local(record.dissociation_resolved_at),
+        "ready_to_leave_at": local(record.ready_to_leave_at),
+        "notes": record.notes,
+    }

@@ -1,0 +1,419 @@
+"""The live session page at the chair and every step posted from it.
+
+Views parse, call one service and render. Steps that move the session on (check-in, checks,
+administration, end of dosing, discharge, abort) post normally and redirect, so the page shows
+the next step. Frequent entries (vitals, ratings, alert acknowledgements, the session note) post
+with HTMX and swap only their own part; the status panel polls every few seconds and returns
+204 (nothing to swap, nothing audited) when the session has not changed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kapcare.accounts.decorators import require_actor
+from kapcare.clients.access import client_page
+from kapcare.clients.models import Client
+from kapcare.clients.permissions import ClientAction
+from kapcare.clients.views import _client_context
+from kapcare.dosing import forms, selectors, services
+from kapcare.dosing.live_context import live_context, panel_context, stock_options
+from kapcare.dosing.models import MonitoringAlert, PreDoseCheck
+
+CLINICAL = ClientAction.VIEW_CLINICAL
+CHANGED = "kc-session-changed"
+
+
+def _session(request, client, session_id):
+    return selectors.session_for_actor_or_404(require_actor(request), client, session_id)
+
+
+def _page(request, client, session, status=200, **bound) -> HttpResponse:
+    context = live_context(require_actor(request), session, bound)
+    request.audited = session
+    return render(
+        request,
+        "dosing/live.html",
+        _client_context(request, client, "dosing", **context),
+        status=status,
+    )
+
+
+def _back(client, session) -> HttpResponse:
+    return redirect("dosing:live", client_id=client.pk, session_id=session.pk)
+
+
+@client_page(CLINICAL, page="dosing_session")
+def live(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
+    return _page(request, client, _session(request, client, session_id))
+
+
+@client_page(CLINICAL, page="dosing_panel")
+def panel(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
+    """The polled status panel. Unchanged since the caller's revision → 204; the step moved
+    on → ask htmx for a full reload (the page shows the next step's form)."""
+    session = _session(request, client, session_id)
+    if request.GET.get("status") and request.GET["status"] != session.status:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if request.GET.get("rev") == str(session.revision) and request.htmx:
+        return HttpResponse(status=204)
+    return _panel(request, session)
+
+
+def _panel(request, session, ack_forms=None) -> HttpResponse:
+    actor = require_actor(request)
+    data = selectors.live_view(session)
+    request.audited = session
+    context = {
+        "session": session,
+        "panel": panel_context(session, data, actor),
+        "ack_forms": ack_forms or {},
+    }
+    return render(request, "dosing/partials/_panel.html", context)
+
+
+def _step(request, client, session_id, form, bound_key, call, success) -> HttpResponse:
+    """Post a step: valid form → service → redirect; any refusal → the page with errors."""
+    session = _session(request, client, session_id)
+    if form.is_valid():
+        try:
+            call(require_actor(request), session, form)
+        except ValidationError as error:
+            forms.attach_errors(form, error)
+        else:
+            messages.success(request, success)
+            return _back(client, session)
+    return _page(request, client, session, **{bound_key: form})
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_check_in")
+def check_in(request, client, session_id):
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.CheckInForm(request.POST),
+        "checkin",
+        lambda actor, session, form: services.check_in(
+            actor=actor, session=session, at=form.cleaned_data["checked_in_at"]
+        ),
+        _("Checked in."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_checks")
+def pre_dose_checks(request, client, session_id):
+    def call(actor, session, form):
+        data = dict(form.cleaned_data)
+        services.record_pre_dose_check(
+            actor=actor, session=session, data=data, recorded_at=data.pop("recorded_at")
+        )
+
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.PreDoseCheckForm(request.POST),
+        "check",
+        call,
+        _("Pre-dose checks recorded."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_clear")
+def clear_check(request, client, session_id, check_id):
+    session = _session(request, client, session_id)
+    check = get_object_or_404(PreDoseCheck, pk=check_id, session=session)
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.ReasonForm(request.POST),
+        "clear",
+        lambda actor, _session, form: services.clear_pre_dose_check(
+            actor=actor, check=check, reason=form.cleaned_data["reason"]
+        ),
+        _("Cleared for dosing."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_administer")
+def administer(request, client, session_id):
+    actor = require_actor(request)
+    session = _session(request, client, session_id)
+    options = stock_options(session, selectors.current_order(session.course))
+    form = forms.AdministerForm(request.POST, options=options)
+    if form.is_valid():
+        choice = form.chosen()
+        witness = None
+        if any(form.cleaned_data.get(f) for f in form.WITNESS_FIELDS):
+            witness = form.verify_witness_fields(actor)
+        if not form.errors:
+            try:
+                services.administer_dose(
+                    actor=actor,
+                    session=session,
+                    lot=choice.lot,
+                    location=choice.location,
+                    amount_mg=form.cleaned_data["amount_mg"],
+                    started_at=form.cleaned_data["started_at"],
+                    site=form.cleaned_data["site"],
+                    witness=witness,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                forms.attach_errors(form, error)
+            else:
+                messages.success(request, _("Dose given and recorded in the ledger."))
+                return _back(client, session)
+    return _page(request, client, session, administer=form)
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_end")
+def end_dosing(request, client, session_id):
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.EndDosingForm(request.POST),
+        "end",
+        lambda actor, session, form: services.complete_dosing(
+            actor=actor, session=session, ended_at=form.cleaned_data["ended_at"]
+        ),
+        _("Dosing complete: monitoring."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_discharge")
+def discharge(request, client, session_id):
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.DischargeForm(request.POST),
+        "discharge",
+        lambda actor, session, form: services.discharge_session(
+            actor=actor,
+            session=session,
+            discharged_at=form.cleaned_data["discharged_at"],
+            criteria=form.criteria(),
+            summary=form.cleaned_data["summary"],
+            aftercare_instructions=form.cleaned_data["aftercare_instructions"],
+        ),
+        _("Discharged."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_abort")
+def abort(request, client, session_id):
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.ReasonForm(request.POST),
+        "abort",
+        lambda actor, session, form: services.abort_session(
+            actor=actor, session=session, reason=form.cleaned_data["reason"]
+        ),
+        _("The session was stopped."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_adverse_event")
+def adverse_event(request, client, session_id):
+    session = _session(request, client, session_id)
+    form = forms.AdverseEventForm(request.POST, formulary=session.protocol.rescue_medications)
+    return _step(
+        request,
+        client,
+        session_id,
+        form,
+        "event",
+        lambda actor, session, form: services.record_adverse_event(
+            actor=actor, session=session, **form.cleaned_data
+        ),
+        _("Adverse event recorded."),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_waste")
+def waste(request, client, session_id):
+    actor = require_actor(request)
+    session = _session(request, client, session_id)
+    form = forms.WasteForm(request.POST)
+    if form.is_valid():
+        witness = form.verify_witness_fields(actor)
+        if witness is not None:
+            try:
+                services.record_session_waste(
+                    actor=actor,
+                    session=session,
+                    witness=witness,
+                    quantity_mg=form.cleaned_data["quantity_mg"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                forms.attach_errors(form, error)
+            else:
+                messages.success(request, _("Waste recorded in the ledger, witnessed."))
+                return _back(client, session)
+    return _page(request, client, session, waste=form)
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_rems")
+def rems(request, client, session_id):
+    return _step(
+        request,
+        client,
+        session_id,
+        forms.RemsForm(request.POST),
+        "rems",
+        lambda actor, session, form: services.save_rems_record(
+            actor=actor, session=session, **form.cleaned_data
+        ),
+        _("REMS monitoring record saved."),
+    )
+
+
+# --- HTMX entries: swap their own part, tell the panel to refresh ---------------------------
+
+
+def _entry(request, client, session_id, form, template, call, bound_key, fresh):
+    session = _session(request, client, session_id)
+    if form.is_valid():
+        try:
+            call(require_actor(request), session, form)
+        except ValidationError as error:
+            forms.attach_errors(form, error)
+        else:
+            if not request.htmx:
+                return _back(client, session)
+            session.refresh_from_db()
+            response = render(request, template, {"session": session, "form": fresh(session)})
+            response["HX-Trigger"] = CHANGED
+            return response
+    if request.htmx:
+        return render(request, template, {"session": session, "form": form})
+    return _page(request, client, session, **{bound_key: form})
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_vitals")
+def vitals(request, client, session_id):
+    return _entry(
+        request,
+        client,
+        session_id,
+        forms.VitalsForm(request.POST),
+        "dosing/partials/_vitals_form.html",
+        lambda actor, session, form: services.record_vitals(
+            actor=actor,
+            session=session,
+            recorded_at=form.cleaned_data["recorded_at"],
+            values=form.values(),
+        ),
+        "vitals",
+        lambda session: forms.VitalsForm(),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_dissociation")
+def dissociation(request, client, session_id):
+    session = _session(request, client, session_id)
+    scale = session.protocol.dissociation_scale
+    return _entry(
+        request,
+        client,
+        session_id,
+        forms.DissociationForm(request.POST, scale=scale),
+        "dosing/partials/_rating_form.html",
+        lambda actor, session, form: services.rate_dissociation(
+            actor=actor,
+            session=session,
+            rated_at=form.cleaned_data["rated_at"],
+            score=form.cleaned_data["score"],
+            note=form.cleaned_data["note"],
+        ),
+        "rating",
+        lambda session: forms.DissociationForm(scale=scale),
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_note")
+def note(request, client, session_id):
+    def fresh(session):
+        saved = selectors.live_view(session)["note"]
+        return forms.SessionNoteForm(
+            initial={
+                "prompts_offered": saved.prompts_offered,
+                "client_reports": saved.client_reports,
+                "insights": saved.insights,
+                "revision": saved.revision,
+            }
+        )
+
+    return _entry(
+        request,
+        client,
+        session_id,
+        forms.SessionNoteForm(request.POST),
+        "dosing/partials/_note_form.html",
+        lambda actor, session, form: services.save_session_note(
+            actor=actor,
+            session=session,
+            prompts_offered=form.cleaned_data["prompts_offered"],
+            client_reports=form.cleaned_data["client_reports"],
+            insights=form.cleaned_data["insights"],
+            based_on_revision=form.cleaned_data["revision"],
+        ),
+        "note",
+        fresh,
+    )
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_ack")
+def acknowledge(request, client, session_id, alert_id):
+    session = _session(request, client, session_id)
+    alert = get_object_or_404(MonitoringAlert, pk=alert_id, session=session)
+    form = forms.AcknowledgeForm(request.POST, prefix=f"ack-{alert.pk}")
+    if form.is_valid():
+        try:
+            services.acknowledge_alert(
+                actor=require_actor(request),
+                alert=alert,
+                action_taken=form.cleaned_data["action_taken"],
+            )
+        except ValidationError as error:
+            forms.attach_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Alert acknowledged."))
+                return _back(client, session)
+            session.refresh_from_db()
+            response = _panel(request, session)
+            response["HX-Trigger"] = CHANGED
+            return response
+    if request.htmx:
+        return _panel(request, session, ack_forms={alert.pk: form})
+    messages.error(request, _("Say what was done to acknowledge the alert."))
+    return _back(client, session)

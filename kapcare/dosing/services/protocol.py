@@ -1,0 +1,110 @@
+"""Writes to the dosing protocol: version 1 from the defaults, and publishing a new version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic, Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.dosing.defaults import PARAMETERS, ROUTES
+from kapcare.dosing.models import DosingProtocol
+
+EDITABLE = [p.name for p in PARAMETERS]
+
+
+def ensure_dosing_protocol(*, clinic: Clinic) -> DosingProtocol:
+    """The clinic's current version; version 1 (the FACTS.md defaults) if it has none yet."""
+    current = DosingProtocol.objects.filter(clinic=clinic).order_by("-version").first()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return DosingProtocol.objects.create(
+                clinic=clinic, version=1, notes=_("The defaults from the clinical facts sheet.")
+            )
+    except IntegrityError:  # another request created it a moment ago
+        return DosingProtocol.objects.get(clinic=clinic, version=1)
+
+
+def protocol_errors(protocol: DosingProtocol) -> dict[str, list[str]]:
+    """Field validation plus the relations between fields (a minimum below its maximum, the
+    review line below the stop line)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        protocol.full_clean(exclude=["clinic", "published_by"], validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+
+    def pair(low: str, high: str, message: str) -> None:
+        a, b = getattr(protocol, low), getattr(protocol, high)
+        if a is not None and b is not None and a > b and low not in errors:
+            errors.setdefault(high, []).append(message)
+
+    for route in ROUTES:
+        pair(f"{route}_min_mg", f"{route}_max_mg", _("The maximum is below the minimum."))
+        pair(
+            f"{route}_min_mg_per_kg",
+            f"{route}_max_mg_per_kg",
+            _("The maximum is below the minimum."),
+        )
+    pair(
+        "predose_systolic_review",
+        "predose_systolic_stop",
+        _("The stop line must be above the review line."),
+    )
+    pair(
+        "predose_diastolic_review",
+        "predose_diastolic_stop",
+        _("The stop line must be above the review line."),
+    )
+    if protocol.predose_systolic_review == protocol.predose_systolic_stop:
+        errors.setdefault("predose_systolic_stop", []).append(
+            _("The stop line must be above the review line.")
+        )
+    return errors
+
+
+@transaction.atomic
+def publish_dosing_protocol(*, actor: Actor, values: dict[str, Any], notes: str) -> DosingProtocol:
+    """A new version with `values` (the rest carried over from the current version). Past
+    sessions keep the version they were judged under."""
+    if not actor.has_role(Role.CLINIC_ADMIN):
+        raise PermissionDenied(_("Only a clinic admin publishes the dosing protocol."))
+    current = ensure_dosing_protocol(clinic=actor.clinic)
+    latest = DosingProtocol.objects.select_for_update().get(pk=current.pk)
+    new = DosingProtocol(
+        clinic=actor.clinic,
+        version=latest.version + 1,
+        notes=notes.strip(),
+        published_by=actor.user,
+        **{name: getattr(latest, name) for name in EDITABLE},
+    )
+    for name, value in values.items():
+        if name not in EDITABLE:
+            raise ValidationError(_("Unknown protocol setting: %(n)s") % {"n": name})
+        setattr(new, name, value)
+    if not new.notes:
+        raise ValidationError({"notes": _("Say what changed and why.")})
+    errors = protocol_errors(new)
+    if errors:
+        raise ValidationError(errors)
+    new.save()
+    changed = {
+        name: str(getattr(new, name))
+        for name in EDITABLE
+        if getattr(new, name) != getattr(latest, name)
+    }
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=new,
+        summary=_("Published dosing protocol v%(v)s") % {"v": new.version},
+        details={"changed": changed},
+    )
+    return new

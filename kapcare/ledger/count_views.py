@@ -1,0 +1,190 @@
+"""Pages for counts and inventories, and for closing discrepancy cases."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.decorators import require_actor
+from kapcare.ledger import reconciliation, selectors
+from kapcare.ledger.count_forms import CloseCaseForm, CountForm
+from kapcare.ledger.models import (
+    INVENTORY_PURPOSES,
+    Balance,
+    CaseStatus,
+    Count,
+    CountPurpose,
+    CountTiming,
+    DiscrepancyCase,
+    LedgerEntry,
+    Location,
+)
+from kapcare.ledger.permissions import LedgerAction, can
+from kapcare.ledger.reports import inventory_lines
+from kapcare.ledger.views import PAGE_SIZE, form_error, ledger_context, ledger_view
+
+
+@ledger_view(LedgerAction.VIEW)
+def counts(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    page_obj = Paginator(
+        Count.objects.filter(clinic=actor.clinic).select_related("location"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = ledger_context(
+        actor,
+        page_obj=page_obj,
+        query="",
+        today=selectors.counts_today(clinic=actor.clinic),
+        inventory=selectors.inventory_status(clinic_id=actor.clinic_id),
+    )
+    return render(request, "ledger/counts.html", context)
+
+
+def count_rows(*, clinic, location: Location | None) -> list[Balance]:
+    """What a count asks about: every lot held at the location(s), and lots there that are
+    empty but still in date (in case some turns up)."""
+    rows = Balance.objects.filter(clinic=clinic).filter(
+        Q(quantity_mg__gt=0) | Q(lot__expires_on__gte=clinic.today())
+    )
+    if location is not None:
+        rows = rows.filter(location=location)
+    return list(
+        rows.select_related("lot__product", "location").order_by(
+            "location__name", "lot__product__name", "lot__lot_number"
+        )
+    )
+
+
+def _suggested_timing(clinic) -> str:
+    for row in selectors.counts_today(clinic=clinic):
+        if row[CountTiming.OPENING]["status"] == "due":
+            return CountTiming.OPENING
+    return CountTiming.CLOSING
+
+
+def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
+    actor = require_actor(request)
+    config = selectors.settings_for(actor.clinic)
+    form = CountForm(
+        request.POST or None,
+        actor=actor,
+        rows=count_rows(clinic=actor.clinic, location=location),
+        purposes=purposes,
+        estimates_allowed=not config.exact_count_for_open_containers,
+        initial={"timing": _suggested_timing(actor.clinic)},
+    )
+    if request.method == "POST" and form.is_valid() and form.witness is not None:
+        data = form.cleaned_data
+        try:
+            count = reconciliation.record_count(
+                actor=actor,
+                witness=form.witness,
+                purpose=data["purpose"],
+                timing=data["timing"] if data["purpose"] != CountPurpose.SPOT else "",
+                location=location,
+                lines=form.lines,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            if count.has_discrepancy:
+                messages.warning(
+                    request,
+                    _("The count differs from the ledger. Administrations from the location are blocked until a clinic admin resolves the discrepancy."),
+                )
+            else:
+                messages.success(request, _("Count recorded: it matches the ledger."))
+            return redirect("ledger:count", count.pk)
+    context = ledger_context(actor, form=form, location=location, rows=form.row_fields())
+    return render(request, "ledger/count_form.html", context)
+
+
+@ledger_view(LedgerAction.COUNT)
+def count_new(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    location_id = request.GET.get("location")
+    if not location_id:
+        return render(
+            request,
+            "ledger/count_choose.html",
+            ledger_context(actor, today=selectors.counts_today(clinic=actor.clinic)),
+        )
+    location = get_object_or_404(
+        Location, clinic_id=actor.clinic_id, pk=location_id if location_id.isdigit() else 0
+    )
+    return _count_page(request, location=location, purposes=[CountPurpose.DAILY, CountPurpose.SPOT])
+
+
+@ledger_view(LedgerAction.COUNT)
+def inventory_new(request: HttpRequest) -> HttpResponse:
+    purpose = request.GET.get("purpose", "")
+    if purpose not in INVENTORY_PURPOSES:
+        raise Http404("No such inventory.")
+    return _count_page(request, location=None, purposes=[purpose])
+
+
+@ledger_view(LedgerAction.VIEW)
+def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
+    actor = require_actor(request)
+    count = get_object_or_404(
+        Count.objects.select_related("location"), clinic_id=actor.clinic_id, pk=count_id
+    )
+    context = ledger_context(
+        actor,
+        count=count,
+        lines=inventory_lines(count),
+        cases=list(count.cases.select_related("location")),
+    )
+    return render(request, "ledger/count_detail.html", context)
+
+
+@ledger_view(LedgerAction.VIEW)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = require_actor(request)
+    case = get_object_or_404(
+        DiscrepancyCase.objects.select_related("location", "count", "closed_by", "witness"),
+        clinic_id=actor.clinic_id,
+        pk=case_id,
+    )
+    form = CloseCaseForm(request.POST or None, actor=actor)
+    if request.method == "POST":
+        if not can(actor, LedgerAction.RESOLVE):
+            raise PermissionDenied(_("Only a clinic admin closes a discrepancy case."))
+        if form.is_valid() and (
+            form.cleaned_data["outcome"] != CaseStatus.RESOLVED or form.witness is not None
+        ):
+            try:
+                reconciliation.transition_case(
+                    actor=actor,
+                    case=case,
+                    to=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    witness=form.witness,
+                )
+            except ValidationError as error:
+                form_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Case closed. Administrations from %(where)s are no longer blocked.")
+                    % {"where": case.location.name},
+                )
+                return redirect("ledger:case", case.pk)
+    context = ledger_context(
+        actor,
+        case=case,
+        differences=reconciliation.case_differences(case),
+        adjustments=list(
+            LedgerEntry.objects.filter(clinic_id=actor.clinic_id, discrepancy_case=case)
+            .select_related("lot")
+            .order_by("sequence")
+        ),
+        form=form,
+    )
+    return render(request, "ledger/case_detail.html", context)

@@ -1,0 +1,279 @@
+"""Forms for the stock movements. Quantities are typed in the unit the nurse has in hand
+(vials, mg or mL) and turned into mg, the ledger's unit, against the chosen product."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.witness import WitnessFields
+from kapcare.dosing.models import DosingSession
+from kapcare.ledger import rules
+from kapcare.ledger.models import (
+    Balance,
+    DisposalMethod,
+    EntryKind,
+    LedgerEntry,
+    Location,
+    LossKind,
+    Product,
+)
+from kapcare.ledger.selectors import stock_balances
+
+UNIT_CHOICES = [
+    ("unit", _("vials / devices / lozenges")),
+    ("mg", _("mg")),
+    ("ml", _("mL (liquids)")),
+]
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class BalanceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, row: Balance) -> str:
+        units = rules.units_from_mg(row.quantity_mg, row.lot.product.mg_per_unit)
+        return _("%(product)s · lot %(lot)s · %(location)s · %(mg)s mg (%(units)s %(unit)s)") % {
+            "product": row.lot.product.name,
+            "lot": row.lot.lot_number,
+            "location": row.location.name,
+            "mg": rules.canonical_value(row.quantity_mg),
+            "units": rules.canonical_value(units),
+            "unit": row.lot.product.unit_label,
+        }
+
+
+class QuantityFields(forms.Form):
+    """A quantity and its unit; `quantity_mg(product)` gives it in mg after cleaning."""
+
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        min_value=Decimal("0.001"),
+        max_digits=12,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="mg")
+
+    def quantity_mg(self, product: Product) -> Decimal | None:
+        """The quantity in mg, or None after adding the error at the unit field."""
+        quantity, unit = self.cleaned_data.get("quantity"), self.cleaned_data.get("unit")
+        if quantity is None or not unit:
+            return None
+        try:
+            return rules.to_mg(
+                quantity,
+                unit,
+                mg_per_unit=product.mg_per_unit,
+                concentration=product.concentration_mg_per_ml,
+            )
+        except ValueError:
+            self.add_error("unit", _("%(product)s is not a liquid: use units or mg.") % {"product": product.name})
+            return None
+
+
+class StockForm(QuantityFields):
+    """Something taken from one lot at one location."""
+
+    balance = BalanceChoiceField(label=_("Lot and location"), queryset=Balance.objects.none())
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["balance"].queryset = stock_balances(clinic_id=actor.clinic_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        row = cleaned.get("balance")
+        cleaned["quantity_mg"] = self.quantity_mg(row.lot.product) if row else None
+        return cleaned
+
+
+class ReceiveForm(QuantityFields):
+    field_order = [
+        "product",
+        "lot_number",
+        "ndc",
+        "expires_on",
+        "quantity",
+        "unit",
+        "location",
+        "supplier_name",
+        "supplier_dea_number",
+        "supplier_address",
+        "reference",
+        "received_at",
+        "note",
+    ]
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40)
+    ndc = forms.CharField(label=_("NDC"), max_length=20, help_text=_("As on the label, e.g. 0409-2051-05."))
+    expires_on = forms.DateField(label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(label=_("Put into"), queryset=Location.objects.none())
+    supplier_name = forms.CharField(label=_("Supplier"), max_length=200)
+    supplier_dea_number = forms.CharField(label=_("Supplier DEA number"), max_length=9, required=False)
+    supplier_address = forms.CharField(label=_("Supplier address"), max_length=300, required=False)
+    reference = forms.CharField(label=_("Invoice or packing-slip number"), max_length=120)
+    received_at = forms.DateTimeField(
+        label=_("Received at"), required=False, widget=_datetime_input(), help_text=_("Leave empty for now.")
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(clinic_id=actor.clinic_id, active=True)
+        self.fields["location"].queryset = Location.objects.filter(clinic_id=actor.clinic_id, active=True)
+        self.fields["unit"].initial = "unit"
+
+    def clean_supplier_dea_number(self) -> str:
+        number = self.cleaned_data["supplier_dea_number"].strip().upper()
+        if number and not rules.dea_number_valid(number):
+            raise forms.ValidationError(_("This is not a valid DEA number (2 letters, 7 digits, check digit)."))
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        cleaned["quantity_mg"] = self.quantity_mg(product) if product else None
+        return cleaned
+
+
+class TransferForm(StockForm):
+    field_order = ["balance", "to_location", "quantity", "unit", "reason"]
+    to_location = forms.ModelChoiceField(label=_("Move to"), queryset=Location.objects.none())
+    reason = forms.CharField(label=_("Why"), required=False, max_length=500)
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["to_location"].queryset = Location.objects.filter(clinic_id=actor.clinic_id, active=True)
+
+
+def recent_dosed_sessions(clinic_id: int):
+    """Sessions with a dose from the ledger in the last day (what is left of them is wasted)."""
+    since = timezone.now() - dt.timedelta(hours=24)
+    ids = (
+        LedgerEntry.objects.filter(
+            clinic_id=clinic_id, kind=EntryKind.ADMINISTRATION, occurred_at__gte=since
+        )
+        .order_by("-sequence")
+        .values_list("dosing_session_id", flat=True)[:20]
+    )
+    return DosingSession.objects.filter(clinic_id=clinic_id, pk__in=list(ids)).select_related("client")
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, session: DosingSession) -> str:
+        return _("%(client)s · dosing session %(n)s") % {"client": session.client.full_name, "n": session.number}
+
+
+class WasteForm(StockForm, WitnessFields):
+    field_order = ["balance", "quantity", "unit", "dosing_session", "reason"]
+    dosing_session = SessionChoiceField(
+        label=_("From the dose of"),
+        queryset=DosingSession.objects.none(),
+        required=False,
+        help_text=_("When this is what is left of a client's dose."),
+    )
+    reason = forms.CharField(
+        label=_("How and why it was wasted"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["dosing_session"].queryset = recent_dosed_sessions(actor.clinic_id)
+        self.witness = None
+
+    def clean(self):
+        cleaned = super().clean()
+        self.witness = self.verify_witness_fields(self.actor)
+        return cleaned
+
+
+class DisposalForm(StockForm, WitnessFields):
+    field_order = ["balance", "quantity", "unit", "method", "reference", "counterparty", "reason"]
+    method = forms.ChoiceField(label=_("How it leaves"), choices=DisposalMethod.choices)
+    reference = forms.CharField(
+        label=_("DEA Form 41 number, or the reverse distributor's invoice"), max_length=120
+    )
+    counterparty = forms.CharField(
+        label=_("Reverse distributor or manufacturer (name, DEA number)"), max_length=300, required=False
+    )
+    reason = forms.CharField(label=_("Why (expired, damaged…)"), required=False, max_length=500)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.witness = None
+        if cleaned.get("method") == DisposalMethod.ON_SITE:
+            # FACTS.md §5.7: two people witness on-site destruction (DEA Form 41).
+            self.witness = self.verify_witness_fields(self.actor)
+        return cleaned
+
+
+class LossForm(StockForm):
+    field_order = ["balance", "quantity", "unit", "kind", "discovered_at", "circumstances", "police_report"]
+    kind = forms.ChoiceField(label=_("What happened"), choices=LossKind.choices)
+    discovered_at = forms.DateTimeField(label=_("Discovered at"), widget=_datetime_input())
+    circumstances = forms.CharField(label=_("Circumstances"), widget=forms.Textarea(attrs={"rows": 3}))
+    police_report = forms.CharField(label=_("Police report number"), max_length=60, required=False)
+
+
+class LossFollowUpForm(forms.Form):
+    dea_notified_at = forms.DateTimeField(
+        label=_("DEA field office notified at"), required=False, widget=_datetime_input()
+    )
+    form_106_reference = forms.CharField(label=_("DEA Form 106 number"), max_length=60, required=False)
+    form_106_submitted_at = forms.DateTimeField(
+        label=_("Form 106 submitted at"), required=False, widget=_datetime_input()
+    )
+    police_report = forms.CharField(label=_("Police report number"), max_length=60, required=False)
+
+
+class CorrectionForm(WitnessFields):
+    field_order = ["quantity_mg", "reason"]
+    quantity_mg = forms.DecimalField(
+        label=_("Change in mg (negative takes stock off)"),
+        max_digits=12,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    reason = forms.CharField(label=_("What was wrong, and how it was found"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.witness = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("quantity_mg") == 0:
+            self.add_error("quantity_mg", _("A correction changes the quantity."))
+        self.witness = self.verify_witness_fields(self.actor)
+        return cleaned
+
+
+class EntryFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    location = forms.ModelChoiceField(label=_("Location"), required=False, queryset=Location.objects.none())
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, clinic_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Any kind")), *EntryKind.choices]
+        self.fields["location"].queryset = Location.objects.filter(clinic_id=clinic_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

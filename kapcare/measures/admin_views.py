@@ -1,0 +1,164 @@
+"""Clinic-level measures pages: the due list, and the admin's instruments and settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.decorators import require_actor, staff_required
+from kapcare.accounts.models import Role
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.courses.models import Condition
+from kapcare.measures import instrument_services, selectors
+from kapcare.measures.forms import (
+    DefinitionUploadForm,
+    ItemTextForm,
+    MeasureSettingsForm,
+    ParametersForm,
+)
+from kapcare.measures.models import InstrumentDefinition
+from kapcare.measures.schedules import courses_needing_sync, sync_schedules
+from kapcare.measures.views import _attach_errors
+
+CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
+
+
+@staff_required(*CLINICIANS)
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Questionnaires due and overdue for the clients on my care teams."""
+    actor = require_actor(request)
+    instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
+    sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic)))
+    today = actor.clinic.today()
+    lists = selectors.due_for_actor(actor, today)
+    record_event(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="measure.due_list",
+        summary=_("Measures due list"),
+        details={
+            "client_ids": sorted({a.client_id for a in [*lists.overdue, *lists.due]}),
+        },
+    )
+    titles = {d.code: d.short_title for d in selectors.active_definitions(actor.clinic_id)}
+    return render(
+        request, "measures/due_list.html", {"lists": lists, "today": today, "titles": titles}
+    )
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def instruments(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
+    definitions = InstrumentDefinition.objects.filter(clinic=actor.clinic).order_by(
+        "code", "-is_active", "-created_at"
+    )
+    settings = instrument_services.measure_settings(actor.clinic)
+    return render(
+        request,
+        "measures/instruments.html",
+        {"definitions": definitions, "settings": settings, "upload_form": DefinitionUploadForm()},
+    )
+
+
+def _definition_or_404(request: HttpRequest, definition_id: int) -> InstrumentDefinition:
+    actor = require_actor(request)
+    definition = InstrumentDefinition.objects.filter(pk=definition_id, clinic=actor.clinic).first()
+    if definition is None:
+        raise Http404("No such instrument.")
+    return definition
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def add_definition(request: HttpRequest) -> HttpResponse:
+    form = DefinitionUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            definition = instrument_services.add_definition(
+                actor=require_actor(request), data=form.cleaned_data["definition"]
+            )
+        except ValidationError as error:
+            for message in error.message_dict.get("definition", error.messages):
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, _("%(t)s is loaded and in use.") % {"t": definition.short_title}
+            )
+            return redirect("measures_admin:instrument", definition_id=definition.pk)
+    return render(request, "measures/definition_add.html", {"form": form})
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def instrument_detail(request: HttpRequest, definition_id: int) -> HttpResponse:
+    """One definition: its items and scoring, the licensed text to load and its parameters."""
+    definition = _definition_or_404(request, definition_id)
+    actor = require_actor(request)
+    text_form = ItemTextForm(
+        request.POST if request.POST.get("form") == "text" else None, definition=definition
+    )
+    params_form = ParametersForm(
+        request.POST if request.POST.get("form") == "params" else None, definition=definition
+    )
+    if request.method == "POST":
+        form = text_form if request.POST.get("form") == "text" else params_form
+        if form.is_bound and form.is_valid():
+            try:
+                if form is text_form:
+                    instrument_services.load_item_text(
+                        actor=actor, definition=definition, texts=form.texts()
+                    )
+                else:
+                    instrument_services.set_parameters(
+                        actor=actor, definition=definition, values=form.cleaned_data
+                    )
+            except ValidationError as error:
+                if hasattr(error, "error_dict") and form is text_form:
+                    for key, errors in error.error_dict.items():
+                        name = f"item_{key}"
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    _attach_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("measures_admin:instrument", definition_id=definition.pk)
+    items = [
+        {**item, "shown_text": definition.text_for(item["key"])}
+        for item in definition.definition["items"]
+    ]
+    context = {
+        "definition": definition,
+        "spec": definition.definition,
+        "items": items,
+        "text_form": text_form if text_form.fields else None,
+        "params_form": params_form if params_form.fields else None,
+    }
+    return render(request, "measures/instrument_detail.html", context)
+
+
+@staff_required(Role.CLINIC_ADMIN)
+def settings_view(request: HttpRequest) -> HttpResponse:
+    actor = require_actor(request)
+    instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
+    settings = instrument_services.measure_settings(actor.clinic)
+    codes = [(d.code, d.short_title) for d in selectors.active_definitions(actor.clinic_id)]
+    form = MeasureSettingsForm(
+        request.POST or None, instance=settings, conditions=Condition.choices, codes=codes
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            instrument_services.update_measure_settings(actor=actor, data=form.settings_data())
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    target = {"follow_up_months": "follow_up_months_text"}.get(field, field)
+                    form.add_error(target if target in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Measure settings saved."))
+            return redirect("measures_admin:instruments")
+    return render(request, "measures/settings.html", {"form": form})

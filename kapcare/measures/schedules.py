@@ -1,0 +1,139 @@
+"""Keeping each course's MeasureAssignment rows in step with its plan (kapcare.measures.rules).
+
+`sync_schedules` is idempotent and runs in a fixed number of queries however many courses it is
+given: it is called when a client's Measures tab or the due list is opened, when a response is
+recorded, and daily by `manage.py sync_measure_schedules`, so a rescheduled or aborted dosing
+session or a closed course is reflected without the dosing and course services knowing about
+measures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic
+from kapcare.audit.models import AuditAction
+from kapcare.audit.services import record_event
+from kapcare.courses.models import TreatmentCourse
+from kapcare.dosing.models import DosingSession, DosingStatus
+from kapcare.measures.instrument_services import measure_settings
+from kapcare.measures.models import AssignmentStatus, MeasureAssignment, Timepoint
+from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
+
+
+def _local_date(moment, zone: zoneinfo.ZoneInfo):
+    return timezone.localtime(moment, zone).date() if moment else None
+
+
+@transaction.atomic
+def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int:
+    """Create missing assignments, move pending ones whose dates changed, and cancel pending ones
+    the plan no longer has (an aborted session). Returns how many rows changed."""
+    courses = [c for c in courses if c.clinic_id == clinic.pk]
+    if not courses:
+        return 0
+    settings = measure_settings(clinic)
+    plan_settings = ScheduleSettings(
+        instruments_by_condition=settings.instruments_by_condition,
+        before_each_dose=settings.before_each_dose,
+        end_of_course=settings.end_of_course,
+        follow_up_months=settings.follow_up_months,
+        pre_dose_window_days=settings.pre_dose_window_days,
+        grace_days=settings.grace_days,
+    )
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    sessions: dict[int, list[DosingSession]] = defaultdict(list)
+    for session in DosingSession.objects.filter(course__in=courses).only(
+        "id", "course_id", "number", "scheduled_for", "status"
+    ):
+        sessions[session.course_id].append(session)
+    existing: dict[tuple[int, str, str], MeasureAssignment] = {
+        (a.course_id, a.instrument_code, a.slot): a
+        for a in MeasureAssignment.objects.select_for_update().filter(course__in=courses)
+    }
+    to_create, to_update = [], []
+    for course in courses:
+        by_number = {s.number: s for s in sessions[course.pk]}
+        facts = CourseFacts(
+            condition=course.condition,
+            status=course.status,
+            opened_on=_local_date(course.opened_at, zone),
+            closed_on=_local_date(course.closed_at, zone),
+        )
+        doses = [
+            DoseFacts(
+                s.number, _local_date(s.scheduled_for, zone), s.status == DosingStatus.ABORTED
+            )
+            for s in sessions[course.pk]
+        ]
+        planned_slots = set()
+        for planned in plan_course(facts, doses, plan_settings):
+            key = (course.pk, planned.instrument_code, planned.slot)
+            planned_slots.add(key)
+            row = existing.get(key)
+            if row is None:
+                session = by_number.get(planned.dosing_number) if planned.dosing_number else None
+                to_create.append(
+                    MeasureAssignment(
+                        clinic=clinic,
+                        client_id=course.client_id,
+                        course=course,
+                        instrument_code=planned.instrument_code,
+                        timepoint=planned.timepoint,
+                        slot=planned.slot,
+                        dosing_session=session,
+                        follow_up_months=planned.follow_up_months,
+                        available_from=planned.available_from,
+                        due_by=planned.due_by,
+                    )
+                )
+            elif row.status == AssignmentStatus.PENDING and (
+                row.available_from,
+                row.due_by,
+            ) != (planned.available_from, planned.due_by):
+                row.available_from, row.due_by = planned.available_from, planned.due_by
+                to_update.append(row)
+        for key, row in existing.items():
+            if (
+                key[0] == course.pk
+                and key not in planned_slots
+                and row.status == AssignmentStatus.PENDING
+                and row.timepoint != Timepoint.AD_HOC
+            ):
+                row.status = AssignmentStatus.CANCELLED
+                row.cancelled_reason = _("No longer in the schedule")
+                to_update.append(row)
+    MeasureAssignment.objects.bulk_create(to_create)
+    MeasureAssignment.objects.bulk_update(
+        to_update, ["available_from", "due_by", "status", "cancelled_reason"]
+    )
+    changed = len(to_create) + len(to_update)
+    if changed:
+        record_event(
+            actor=Actor.system(clinic),
+            action=AuditAction.UPDATE,
+            object_type="measure.schedule",
+            summary=_("Measure schedules updated: %(n)s added, %(m)s changed")
+            % {"n": len(to_create), "m": len(to_update)},
+            details={"courses": [c.pk for c in courses]},
+        )
+    return changed
+
+
+def courses_needing_sync(clinic: Clinic):
+    """Open courses, and closed ones whose follow-ups may still be due (the longest follow-up
+    plus its grace period, with a month to spare)."""
+    settings = measure_settings(clinic)
+    months = max(settings.follow_up_months or [0]) + 1
+    since = timezone.now() - dt.timedelta(days=31 * months + settings.grace_days)
+    return TreatmentCourse.objects.filter(clinic=clinic).exclude(
+        status__in=["completed", "discontinued"], closed_at__lt=since
+    )

@@ -1,0 +1,67 @@
+"""Background work for risk alerts (django-tasks). Messages name no client and no answer: an
+e-mail is not a safe place for health information, so they only send people to kapcare."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from kapcare.accounts.models import Membership, Role
+from kapcare.clients.models import CareTeamMember
+from kapcare.measures.alerts import escalate_alert as escalate
+from kapcare.measures.models import RiskAlert
+
+
+def _send(recipients: list[str], subject: str, body: str) -> int:
+    if not recipients:
+        return 0
+    return send_mail(subject, body, None, sorted(set(recipients)))
+
+
+@task()
+def notify_care_team(alert_id: int) -> int:
+    """E-mail the client's care team that a risk alert is waiting for them."""
+    alert = RiskAlert.objects.select_related("clinic").filter(pk=alert_id).first()
+    if alert is None or alert.acknowledged_at is not None:
+        return 0
+    emails = CareTeamMember.objects.filter(
+        client_id=alert.client_id, user__is_active=True
+    ).values_list("user__email", flat=True)
+    return _send(
+        list(emails),
+        _("kapcare: a risk alert needs review"),
+        _(
+            "A questionnaire answer for a client on your care team at %(clinic)s raised a "
+            "suicide-risk alert. Please sign in to kapcare, review it today and record what you "
+            "did. This message holds no client details on purpose."
+        )
+        % {"clinic": alert.clinic.name},
+    )
+
+
+@task()
+def escalate_alert(alert_id: int) -> bool:
+    """Runs at the alert's `escalate_after`; does nothing if it was acknowledged meanwhile."""
+    return escalate(alert_id=alert_id, now=timezone.now())
+
+
+@task()
+def notify_admins_of_escalation(alert_id: int) -> int:
+    alert = RiskAlert.objects.select_related("clinic").filter(pk=alert_id).first()
+    if alert is None or alert.acknowledged_at is not None:
+        return 0
+    emails = Membership.objects.filter(
+        clinic_id=alert.clinic_id, role=Role.CLINIC_ADMIN, user__is_active=True
+    ).values_list("user__email", flat=True)
+    return _send(
+        list(emails),
+        _("kapcare: a risk alert has not been acknowledged"),
+        _(
+            "A suicide-risk alert at %(clinic)s has not been acknowledged by the client's care "
+            "team in time. Please sign in to kapcare and make sure a clinician reviews it now. "
+            "This message holds no client details on purpose."
+        )
+        % {"clinic": alert.clinic.name},
+    )

@@ -1,0 +1,233 @@
+"""The Measures tab of a client's page: responses, due questionnaires, entry, links, alerts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kapcare.accounts.decorators import require_actor
+from kapcare.clients.access import client_page
+from kapcare.clients.models import Client
+from kapcare.clients.permissions import ClientAction
+from kapcare.clients.views import _client_context
+from kapcare.courses.selectors import current_course
+from kapcare.measures import alerts as alert_services
+from kapcare.measures import selectors, services
+from kapcare.measures.forms import AcknowledgeForm, ResponseForm
+from kapcare.measures.instrument_services import ensure_shipped_instruments
+from kapcare.measures.models import (
+    AssignmentStatus,
+    InstrumentDefinition,
+    MeasureAssignment,
+    Response,
+    RiskAlert,
+)
+from kapcare.measures.schedules import sync_schedules
+
+CLINICAL = ClientAction.VIEW_CLINICAL
+
+
+def _definitions(client: Client) -> list[InstrumentDefinition]:
+    definitions = selectors.active_definitions(client.clinic_id)
+    if not definitions:
+        ensure_shipped_instruments(clinic=client.clinic)
+        definitions = selectors.active_definitions(client.clinic_id)
+    return definitions
+
+
+def _overview_context(request: HttpRequest, client: Client, **extra) -> dict:
+    course = current_course(client)
+    if course is not None:
+        sync_schedules(clinic=client.clinic, courses=[course])
+    definitions = _definitions(client)
+    today = client.clinic.today()
+    return _client_context(
+        request,
+        client,
+        "measures",
+        course=course,
+        today=today,
+        definitions=definitions,
+        titles={d.code: d.short_title for d in definitions},
+        due=selectors.assignments_for_client(client, today),
+        responses=list(selectors.responses_for_client(client)[:100]),
+        open_alerts=selectors.open_alerts_for_client(client),
+        past_alerts=[a for a in selectors.alerts_for_client(client) if not a.is_open],
+        acknowledge_form=AcknowledgeForm(),
+        **extra,
+    )
+
+
+@client_page(CLINICAL, page="measures")
+def overview(request: HttpRequest, client: Client) -> HttpResponse:
+    return render(request, "measures/overview.html", _overview_context(request, client))
+
+
+def _definition_or_404(client: Client, code: str) -> InstrumentDefinition:
+    definition = services.active_definition(client.clinic_id, code)
+    if definition is None:
+        raise Http404("No such instrument.")
+    return definition
+
+
+def _assignment_or_404(client: Client, assignment_id) -> MeasureAssignment:
+    try:
+        return MeasureAssignment.objects.select_related("course").get(
+            pk=int(assignment_id), client=client, clinic_id=client.clinic_id
+        )
+    except (MeasureAssignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such questionnaire.") from None
+
+
+@client_page(CLINICAL, page="measures_enter")
+def enter(request: HttpRequest, client: Client, code: str) -> HttpResponse:
+    """Staff entry of one questionnaire (from paper, or read to the client)."""
+    definition = _definition_or_404(client, code)
+    assignment_id = request.GET.get("assignment") or request.POST.get("assignment")
+    assignment = _assignment_or_404(client, assignment_id) if assignment_id else None
+    if assignment is not None and (
+        assignment.instrument_code != code or assignment.status != AssignmentStatus.PENDING
+    ):
+        raise Http404("No such questionnaire.")
+    form = ResponseForm(request.POST or None, definition=definition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = services.record_response(
+                actor=require_actor(request),
+                client=client,
+                definition=definition,
+                answers=form.answers(),
+                course=current_course(client) if assignment is None else None,
+                assignment=assignment,
+                completed_at=form.completed_at(),
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("The response is saved."))
+            return redirect("measures:response", client_id=client.pk, response_id=response.pk)
+    context = _client_context(
+        request, client, "measures", definition=definition, form=form, assignment=assignment
+    )
+    return render(request, "measures/enter.html", context)
+
+
+def _attach_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@client_page(CLINICAL, page="measures_response")
+def response_detail(request: HttpRequest, client: Client, response_id: int) -> HttpResponse:
+    response = (
+        Response.objects.select_related("instrument", "entered_by", "assignment")
+        .filter(pk=response_id, client=client, clinic_id=client.clinic_id)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response.")
+    spec = response.instrument.definition
+    items = []
+    for item in spec["items"]:
+        value = response.answers.get(item["key"])
+        labels = {o["value"]: o["label"] for o in spec["answer_sets"][item["answers"]]}
+        items.append(
+            {
+                "key": item["key"],
+                "text": response.instrument.text_for(item["key"]),
+                "value": value,
+                "label": labels.get(value, "") if value is not None else "",
+            }
+        )
+    labels = {s["key"]: s["label"] for s in spec["scoring"].get("subscales", [])}
+    flag_labels = {
+        r["key"]: r["label"]
+        for r in [*spec["scoring"].get("thresholds", []), *spec["scoring"].get("cluster_rules", [])]
+    }
+    request.audited = response
+    alerts = list(response.alerts.select_related("acknowledged_by"))
+    context = _client_context(
+        request,
+        client,
+        "measures",
+        response=response,
+        items=items,
+        subscales=[(labels.get(k, k), v) for k, v in response.subscales.items()],
+        flags=[(flag_labels.get(k, k), v) for k, v in response.flags.items()],
+        alerts=alerts,
+        open_alerts=[a for a in alerts if a.is_open],
+        acknowledge_form=AcknowledgeForm(),
+    )
+    return render(request, "measures/response_detail.html", context)
+
+
+@require_POST
+@client_page(CLINICAL, page="measures_link")
+def send_link(request: HttpRequest, client: Client, assignment_id: int) -> HttpResponse:
+    """A single-use link for one pending questionnaire. The address is shown once."""
+    assignment = _assignment_or_404(client, assignment_id)
+    try:
+        link, token = services.create_questionnaire_link(
+            actor=require_actor(request), assignment=assignment
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("measures:overview", client_id=client.pk)
+    url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
+    extra = {"link_url": url, "link": link, "link_assignment": assignment}
+    if request.htmx:
+        response = render(request, "measures/partials/_link.html", {"client": client, **extra})
+    else:
+        response = render(
+            request, "measures/overview.html", _overview_context(request, client, **extra)
+        )
+    add_never_cache_headers(response)  # the page holds a working token
+    return response
+
+
+@require_POST
+@client_page(CLINICAL, page="measures_request")
+def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
+    definition = _definition_or_404(client, request.POST.get("code", ""))
+    course = current_course(client)
+    if course is None:
+        messages.error(request, _("Open a treatment course first."))
+    else:
+        services.request_measure(actor=require_actor(request), course=course, definition=definition)
+        messages.success(
+            request, _("%(i)s is now due for this client.") % {"i": definition.short_title}
+        )
+    return redirect("measures:overview", client_id=client.pk)
+
+
+@require_POST
+@client_page(CLINICAL, page="measures_acknowledge")
+def acknowledge(request: HttpRequest, client: Client, alert_id: int) -> HttpResponse:
+    alert = RiskAlert.objects.filter(pk=alert_id, client=client, clinic_id=client.clinic_id).first()
+    if alert is None:
+        raise Http404("No such alert.")
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            alert_services.acknowledge_alert(
+                actor=require_actor(request),
+                alert=alert,
+                action_taken=form.cleaned_data["action_taken"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The alert is acknowledged."))
+            return redirect("measures:overview", client_id=client.pk)
+    context = _overview_context(request, client)
+    context.update(acknowledge_form=form, failed_alert_id=alert.pk)
+    return render(request, "measures/overview.html", context, status=400)
