@@ -203,7 +203,8 @@ class AdministerForm(TimedForm, WitnessFields):
         super().__init__(*args, **kwargs)
         self.options = {f"{o.lot.pk}:{o.location.pk}": o for o in options}
         self.fields["stock"].choices = [(key, o.label) for key, o in self.options.items()]
-        self.fields["stock"].widget.attrs.update(BIG)
+        for name in ("stock", "site", *self.WITNESS_FIELDS):
+            self.fields[name].widget.attrs.update(BIG)
 
     def chosen(self):
         return self.options[self.cleaned_data["stock"]]

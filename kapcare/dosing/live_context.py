@@ -39,7 +39,7 @@ def steps(session: DosingSession) -> list[dict]:
     ]
 
 
-def panel_context(session: DosingSession, data: dict, actor: Actor) -> dict:
+def panel_context(session: DosingSession, data: dict, actor: Actor, page_status: str = "") -> dict:
     """The polled part: clock, prompts, alerts, recent readings and the chart."""
     now = timezone.now()
     prompts = []
@@ -67,7 +67,22 @@ def panel_context(session: DosingSession, data: dict, actor: Actor) -> dict:
         if data["vitals"]
         else ""
     )
+    readiness_now = None
+    if session.status == S.MONITORING and protocol:
+        readiness_now = readiness(
+            session,
+            now,
+            checks=data["checks"],
+            vitals=data["vitals"],
+            open_alerts=len(data["open_alerts"]),
+        )
+    page_status = page_status or session.status
     return {
+        "page_status": page_status,
+        "moved_on": page_status != session.status,
+        "live_url": reverse("dosing:live", args=[session.client_id, session.pk]),
+        "readiness": readiness_now,
+        "clock_text": _clock(session, now),
         "prompts": prompts,
         "chart": chart,
         "recent_vitals": list(reversed(data["vitals"]))[:8],
@@ -145,15 +160,10 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
         context["event_form"] = bound.get("event") or forms.AdverseEventForm(
             formulary=session.protocol.rescue_medications
         )
+    if session.status in (*AFTER_DOSE, S.ABORTED) and data["dose"] is not None:
+        # Drug drawn but not given (an infusion stopped early) is wasted under a witness.
         context["waste_form"] = bound.get("waste") or forms.WasteForm()
     if session.status == S.MONITORING:
-        context["readiness"] = readiness(
-            session,
-            timezone.now(),
-            checks=data["checks"],
-            vitals=data["vitals"],
-            open_alerts=len(data["open_alerts"]),
-        )
         context["discharge_form"] = bound.get("discharge") or forms.DischargeForm(
             initial={
                 "summary": draft_summary(session, data),
@@ -194,3 +204,12 @@ def _rems_initial(record) -> dict:
         "ready_to_leave_at": local(record.ready_to_leave_at),
         "notes": record.notes,
     }
+
+
+def _clock(session: DosingSession, now) -> str:
+    """The clock's first face, as kapcare.js then ticks it: H:MM:SS since the dose started."""
+    if not session.dose_started_at:
+        return ""
+    end = session.discharged_at or session.aborted_at or now
+    seconds = max(0, int((end - session.dose_started_at).total_seconds()))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

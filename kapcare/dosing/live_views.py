@@ -23,10 +23,9 @@ from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_context import live_context, panel_context, stock_options
-from kapcare.dosing.models import MonitoringAlert, PreDoseCheck
+from kapcare.dosing.models import DosingStatus, PreDoseCheck
 
 CLINICAL = ClientAction.VIEW_CLINICAL
-CHANGED = "kc-session-changed"
 
 
 def _session(request, client, session_id):
@@ -55,25 +54,24 @@ def live(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
 
 @client_page(CLINICAL, page="dosing_panel")
 def panel(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
-    """The polled status panel. Unchanged since the caller's revision → 204; the step moved
-    on → ask htmx for a full reload (the page shows the next step's form)."""
+    """The polled status panel: 204 when nothing changed since the caller's revision (nothing
+    to swap, nothing audited). When the session moved to another step than the page shows,
+    the panel says so and offers the next step, rather than reloading: someone may be typing
+    in one of the page's forms."""
     session = _session(request, client, session_id)
-    if request.GET.get("status") and request.GET["status"] != session.status:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
     if request.GET.get("rev") == str(session.revision) and request.htmx:
         return HttpResponse(status=204)
-    return _panel(request, session)
+    return _panel(request, session, page_status=request.GET.get("status", ""))
 
 
-def _panel(request, session, ack_forms=None) -> HttpResponse:
+def _panel(request, session, ack_forms=None, page_status="") -> HttpResponse:
     actor = require_actor(request)
     data = selectors.live_view(session)
     request.audited = session
+    page_status = page_status if page_status in DosingStatus.values else session.status
     context = {
         "session": session,
-        "panel": panel_context(session, data, actor),
+        "panel": panel_context(session, data, actor, page_status=page_status),
         "ack_forms": ack_forms or {},
     }
     return render(request, "dosing/partials/_panel.html", context)
@@ -290,130 +288,3 @@ def rems(request, client, session_id):
         ),
         _("REMS monitoring record saved."),
     )
-
-
-# --- HTMX entries: swap their own part, tell the panel to refresh ---------------------------
-
-
-def _entry(request, client, session_id, form, template, call, bound_key, fresh):
-    session = _session(request, client, session_id)
-    if form.is_valid():
-        try:
-            call(require_actor(request), session, form)
-        except ValidationError as error:
-            forms.attach_errors(form, error)
-        else:
-            if not request.htmx:
-                return _back(client, session)
-            session.refresh_from_db()
-            response = render(request, template, {"session": session, "form": fresh(session)})
-            response["HX-Trigger"] = CHANGED
-            return response
-    if request.htmx:
-        return render(request, template, {"session": session, "form": form})
-    return _page(request, client, session, **{bound_key: form})
-
-
-@require_POST
-@client_page(CLINICAL, page="dosing_vitals")
-def vitals(request, client, session_id):
-    return _entry(
-        request,
-        client,
-        session_id,
-        forms.VitalsForm(request.POST),
-        "dosing/partials/_vitals_form.html",
-        lambda actor, session, form: services.record_vitals(
-            actor=actor,
-            session=session,
-            recorded_at=form.cleaned_data["recorded_at"],
-            values=form.values(),
-        ),
-        "vitals",
-        lambda session: forms.VitalsForm(),
-    )
-
-
-@require_POST
-@client_page(CLINICAL, page="dosing_dissociation")
-def dissociation(request, client, session_id):
-    session = _session(request, client, session_id)
-    scale = session.protocol.dissociation_scale
-    return _entry(
-        request,
-        client,
-        session_id,
-        forms.DissociationForm(request.POST, scale=scale),
-        "dosing/partials/_rating_form.html",
-        lambda actor, session, form: services.rate_dissociation(
-            actor=actor,
-            session=session,
-            rated_at=form.cleaned_data["rated_at"],
-            score=form.cleaned_data["score"],
-            note=form.cleaned_data["note"],
-        ),
-        "rating",
-        lambda session: forms.DissociationForm(scale=scale),
-    )
-
-
-@require_POST
-@client_page(CLINICAL, page="dosing_note")
-def note(request, client, session_id):
-    def fresh(session):
-        saved = selectors.live_view(session)["note"]
-        return forms.SessionNoteForm(
-            initial={
-                "prompts_offered": saved.prompts_offered,
-                "client_reports": saved.client_reports,
-                "insights": saved.insights,
-                "revision": saved.revision,
-            }
-        )
-
-    return _entry(
-        request,
-        client,
-        session_id,
-        forms.SessionNoteForm(request.POST),
-        "dosing/partials/_note_form.html",
-        lambda actor, session, form: services.save_session_note(
-            actor=actor,
-            session=session,
-            prompts_offered=form.cleaned_data["prompts_offered"],
-            client_reports=form.cleaned_data["client_reports"],
-            insights=form.cleaned_data["insights"],
-            based_on_revision=form.cleaned_data["revision"],
-        ),
-        "note",
-        fresh,
-    )
-
-
-@require_POST
-@client_page(CLINICAL, page="dosing_ack")
-def acknowledge(request, client, session_id, alert_id):
-    session = _session(request, client, session_id)
-    alert = get_object_or_404(MonitoringAlert, pk=alert_id, session=session)
-    form = forms.AcknowledgeForm(request.POST, prefix=f"ack-{alert.pk}")
-    if form.is_valid():
-        try:
-            services.acknowledge_alert(
-                actor=require_actor(request),
-                alert=alert,
-                action_taken=form.cleaned_data["action_taken"],
-            )
-        except ValidationError as error:
-            forms.attach_errors(form, error)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Alert acknowledged."))
-                return _back(client, session)
-            session.refresh_from_db()
-            response = _panel(request, session)
-            response["HX-Trigger"] = CHANGED
-            return response
-    if request.htmx:
-        return _panel(request, session, ack_forms={alert.pk: form})
-    messages.error(request, _("Say what was done to acknowledge the alert."))
-    return _back(client, session)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kapcare.dosing import live_views, record_views, views
+from kapcare.dosing import entry_views, live_views, record_views, views
 
 app_name = "dosing"
 
@@ -18,10 +18,10 @@ urlpatterns = [
     path(S + "checks/<int:check_id>/clear/", live_views.clear_check, name="clear_check"),
     path(S + "administer/", live_views.administer, name="administer"),
     path(S + "end-dosing/", live_views.end_dosing, name="end_dosing"),
-    path(S + "vitals/", live_views.vitals, name="vitals"),
-    path(S + "alerts/<int:alert_id>/acknowledge/", live_views.acknowledge, name="acknowledge"),
-    path(S + "dissociation/", live_views.dissociation, name="dissociation"),
-    path(S + "note/", live_views.note, name="note"),
+    path(S + "vitals/", entry_views.vitals, name="vitals"),
+    path(S + "alerts/<int:alert_id>/acknowledge/", entry_views.acknowledge, name="acknowledge"),
+    path(S + "dissociation/", entry_views.dissociation, name="dissociation"),
+    path(S + "note/", entry_views.note, name="note"),
     path(S + "adverse-events/", live_views.adverse_event, name="adverse_event"),
     path(S + "waste/", live_views.waste, name="waste"),
     path(S + "discharge/", live_views.discharge, name="discharge"),

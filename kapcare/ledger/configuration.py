@@ -54,7 +54,9 @@ def save_catalogue_item(*, actor: Actor, item: models.Model) -> models.Model:
     check_scope(actor, LedgerAction.CONFIGURE, item if item.clinic_id else None)
     creating = item.pk is None
     before = (
-        model_to_dict(type(item).objects.select_for_update().get(pk=item.pk)) if not creating else {}
+        model_to_dict(type(item).objects.select_for_update().get(pk=item.pk))
+        if not creating
+        else {}
     )
     item.clinic = actor.clinic
     item.save()

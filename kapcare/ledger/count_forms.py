@@ -17,7 +17,10 @@ from kapcare.ledger import rules
 from kapcare.ledger.models import Balance, CaseStatus, CountMethod, CountPurpose, CountTiming
 from kapcare.ledger.reconciliation import CountLine
 
-TIMING_CHOICES = [(CountTiming.OPENING, CountTiming.OPENING.label), (CountTiming.CLOSING, CountTiming.CLOSING.label)]
+TIMING_CHOICES = [
+    (CountTiming.OPENING, CountTiming.OPENING.label),
+    (CountTiming.CLOSING, CountTiming.CLOSING.label),
+]
 
 
 class CountForm(WitnessFields):
@@ -27,10 +30,13 @@ class CountForm(WitnessFields):
     timing = forms.ChoiceField(label=_("When"), choices=TIMING_CHOICES, required=False)
     unit = forms.ChoiceField(
         label=_("Count in"),
-        choices=[("unit", _("vials / devices / lozenges")), ("mg", _("mg"))],
+        choices=[("unit", _("units")), ("mg", _("mg"))],
         initial="unit",
+        help_text=_("Units are vials, devices or lozenges; an opened vial counts as a fraction."),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(
         self,
@@ -43,13 +49,16 @@ class CountForm(WitnessFields):
     ):
         super().__init__(*args, **kwargs)
         self.actor, self.rows, self.witness, self.lines = actor, rows, None, []
-        self.inventory = purposes[0] in (CountPurpose.INITIAL_INVENTORY, CountPurpose.BIENNIAL_INVENTORY)
+        self.inventory = purposes[0] in (
+            CountPurpose.INITIAL_INVENTORY,
+            CountPurpose.BIENNIAL_INVENTORY,
+        )
         self.fields["purpose"].choices = [(p, CountPurpose(p).label) for p in purposes]
         self.fields["purpose"].initial = purposes[0]
         for row in rows:
             product = row.lot.product
             self.fields[f"counted_{row.pk}"] = forms.DecimalField(
-                label=_("Counted"),
+                label=_("Counted, lot %(lot)s") % {"lot": row.lot.lot_number},
                 min_value=Decimal(0),
                 max_digits=12,
                 decimal_places=4,
@@ -114,11 +123,17 @@ class CountForm(WitnessFields):
 
 class CloseCaseForm(WitnessFields):
     outcome = forms.ChoiceField(
-        label=_("Close the case"),
+        label=_("Outcome"),
         widget=forms.RadioSelect,
         choices=[
-            (CaseStatus.RESOLVED, _("Adjust the books to the count (witnessed adjustment entries)")),
-            (CaseStatus.OVERRIDDEN, _("Close without adjusting (the count was wrong, or explained)")),
+            (
+                CaseStatus.RESOLVED,
+                _("Adjust the books to the count (witnessed adjustment entries)"),
+            ),
+            (
+                CaseStatus.OVERRIDDEN,
+                _("Close without adjusting (the count was wrong, or explained)"),
+            ),
         ],
     )
     reason = forms.CharField(

@@ -67,6 +67,12 @@ def _suggested_timing(clinic) -> str:
     return CountTiming.CLOSING
 
 
+def _timing_asked(request) -> str:
+    """The timing a "count now" link asked for (?timing=closing), if it is one."""
+    timing = request.GET.get("timing", "")
+    return timing if timing in (CountTiming.OPENING, CountTiming.CLOSING) else ""
+
+
 def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
     actor = require_actor(request)
     config = selectors.settings_for(actor.clinic)
@@ -76,7 +82,7 @@ def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
         rows=count_rows(clinic=actor.clinic, location=location),
         purposes=purposes,
         estimates_allowed=not config.exact_count_for_open_containers,
-        initial={"timing": _suggested_timing(actor.clinic)},
+        initial={"timing": _timing_asked(request) or _suggested_timing(actor.clinic)},
     )
     if request.method == "POST" and form.is_valid() and form.witness is not None:
         data = form.cleaned_data
@@ -96,7 +102,9 @@ def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
             if count.has_discrepancy:
                 messages.warning(
                     request,
-                    _("The count differs from the ledger. Administrations from the location are blocked until a clinic admin resolves the discrepancy."),
+                    _(
+                        "The count differs from the ledger. Administrations from the location are blocked until a clinic admin resolves the discrepancy."
+                    ),
                 )
             else:
                 messages.success(request, _("Count recorded: it matches the ledger."))

@@ -2,7 +2,7 @@
 discrepancy, and the most recent dosing day in full — opening counts, an administration for each
 of that day's demo dosing sessions with the rest of the vial wasted under a witness, and
 closing counts that match. Everything goes through the real services, so `verify_ledger`
-passes. Idempotent: a clinic that already has ledger entries is left alone."""
+passes. Idempotent: a clinic that already has the demo lots is left alone."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from kapcare.ledger.models import (
     CountPurpose,
     CountTiming,
     DosageForm,
-    LedgerEntry,
     LedgerSettings,
     Location,
     LocationKind,
+    Lot,
     Product,
     Registrant,
     UnitLabel,
@@ -35,10 +35,50 @@ from kapcare.ledger.reconciliation import CountLine
 
 PRODUCTS = [
     # name, esketamine, form, mg/mL, mL per unit, mg per unit, unit, per container, routes
-    ("Ketamine HCl 50 mg/mL, 2 mL vial", False, DosageForm.INJECTABLE, "50", "2", "100", UnitLabel.VIAL, 1, ["iv", "im"]),
-    ("Ketamine HCl 100 mg/mL, 5 mL vial", False, DosageForm.INJECTABLE, "100", "5", "500", UnitLabel.VIAL, 1, ["im"]),
-    ("Esketamine 28 mg nasal spray device", True, DosageForm.NASAL_SPRAY, None, None, "28", UnitLabel.DEVICE, 1, ["intranasal"]),
-    ("Ketamine 100 mg sublingual troche", False, DosageForm.LOZENGE, None, None, "100", UnitLabel.LOZENGE, 30, ["sublingual"]),
+    (
+        "Ketamine HCl 50 mg/mL, 2 mL vial",
+        False,
+        DosageForm.INJECTABLE,
+        "50",
+        "2",
+        "100",
+        UnitLabel.VIAL,
+        1,
+        ["iv", "im"],
+    ),
+    (
+        "Ketamine HCl 100 mg/mL, 5 mL vial",
+        False,
+        DosageForm.INJECTABLE,
+        "100",
+        "5",
+        "500",
+        UnitLabel.VIAL,
+        1,
+        ["im"],
+    ),
+    (
+        "Esketamine 28 mg nasal spray device",
+        True,
+        DosageForm.NASAL_SPRAY,
+        None,
+        None,
+        "28",
+        UnitLabel.DEVICE,
+        1,
+        ["intranasal"],
+    ),
+    (
+        "Ketamine 100 mg sublingual troche",
+        False,
+        DosageForm.LOZENGE,
+        None,
+        None,
+        "100",
+        UnitLabel.LOZENGE,
+        30,
+        ["sublingual"],
+    ),
 ]
 
 # lot number, product index, containers received, supplier invoice
@@ -48,11 +88,19 @@ RECEIPTS = [
     ("SPV-4H21A", 2, 12, "JNJ-PS-55012"),
     ("TRC-0924-B", 3, 30, "CMP-INV-2093"),
 ]
-DOSES_MG = [Decimal("70"), Decimal("56"), Decimal("80"), Decimal("64"), Decimal("75"), Decimal("60")]
+DOSES_MG = [
+    Decimal("70"),
+    Decimal("56"),
+    Decimal("80"),
+    Decimal("64"),
+    Decimal("75"),
+    Decimal("60"),
+]
 
 
 def load_ledger_demo(clinic: Clinic, staff: dict[str, User]) -> None:
-    if LedgerEntry.objects.filter(clinic=clinic).exists():
+    # The first demo lot marks a loaded demo (the dosing demo may post entries after this one).
+    if Lot.objects.filter(clinic=clinic, lot_number=RECEIPTS[0][0]).exists():
         return
     with transaction.atomic():
         _load(clinic, staff)
@@ -160,7 +208,9 @@ def _last_dosing_day(clinic: Clinic) -> list[DosingSession]:
 
 def _count_everything_at(nurse, witness, location, timing, at, note="") -> None:
     rows = Balance.objects.filter(clinic=nurse.clinic, location=location, quantity_mg__gt=0)
-    lines = [CountLine(row.lot, location, row.quantity_mg) for row in rows.select_related("lot__product")]
+    lines = [
+        CountLine(row.lot, location, row.quantity_mg) for row in rows.select_related("lot__product")
+    ]
     reconciliation.record_count(
         actor=nurse,
         witness=witness,
@@ -208,7 +258,9 @@ def _dosing_day(clinic, nurse, prescriber, sessions, vial, cart, safe) -> None:
         return
     first, last = sessions[0].dose_started_at, sessions[-1].dose_started_at
     for location in (safe, cart):
-        _count_everything_at(nurse, prescriber, location, CountTiming.OPENING, first - dt.timedelta(minutes=50))
+        _count_everything_at(
+            nurse, prescriber, location, CountTiming.OPENING, first - dt.timedelta(minutes=50)
+        )
     for index, session in enumerate(sessions):
         dose = DOSES_MG[index % len(DOSES_MG)]
         services.record_administration(

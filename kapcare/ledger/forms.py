@@ -74,7 +74,10 @@ class QuantityFields(forms.Form):
                 concentration=product.concentration_mg_per_ml,
             )
         except ValueError:
-            self.add_error("unit", _("%(product)s is not a liquid: use units or mg.") % {"product": product.name})
+            self.add_error(
+                "unit",
+                _("%(product)s is not a liquid: use units or mg.") % {"product": product.name},
+            )
             return None
 
 
@@ -114,28 +117,45 @@ class ReceiveForm(QuantityFields):
 
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     lot_number = forms.CharField(label=_("Lot number"), max_length=40)
-    ndc = forms.CharField(label=_("NDC"), max_length=20, help_text=_("As on the label, e.g. 0409-2051-05."))
-    expires_on = forms.DateField(label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ndc = forms.CharField(
+        label=_("NDC"), max_length=20, help_text=_("As on the label, e.g. 0409-2051-05.")
+    )
+    expires_on = forms.DateField(
+        label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     location = forms.ModelChoiceField(label=_("Put into"), queryset=Location.objects.none())
     supplier_name = forms.CharField(label=_("Supplier"), max_length=200)
-    supplier_dea_number = forms.CharField(label=_("Supplier DEA number"), max_length=9, required=False)
+    supplier_dea_number = forms.CharField(
+        label=_("Supplier DEA number"), max_length=9, required=False
+    )
     supplier_address = forms.CharField(label=_("Supplier address"), max_length=300, required=False)
     reference = forms.CharField(label=_("Invoice or packing-slip number"), max_length=120)
     received_at = forms.DateTimeField(
-        label=_("Received at"), required=False, widget=_datetime_input(), help_text=_("Leave empty for now.")
+        label=_("Received at"),
+        required=False,
+        widget=_datetime_input(),
+        help_text=_("Leave empty for now."),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(clinic_id=actor.clinic_id, active=True)
-        self.fields["location"].queryset = Location.objects.filter(clinic_id=actor.clinic_id, active=True)
+        self.fields["product"].queryset = Product.objects.filter(
+            clinic_id=actor.clinic_id, active=True
+        )
+        self.fields["location"].queryset = Location.objects.filter(
+            clinic_id=actor.clinic_id, active=True
+        )
         self.fields["unit"].initial = "unit"
 
     def clean_supplier_dea_number(self) -> str:
         number = self.cleaned_data["supplier_dea_number"].strip().upper()
         if number and not rules.dea_number_valid(number):
-            raise forms.ValidationError(_("This is not a valid DEA number (2 letters, 7 digits, check digit)."))
+            raise forms.ValidationError(
+                _("This is not a valid DEA number (2 letters, 7 digits, check digit).")
+            )
         return number
 
     def clean(self):
@@ -152,7 +172,9 @@ class TransferForm(StockForm):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
-        self.fields["to_location"].queryset = Location.objects.filter(clinic_id=actor.clinic_id, active=True)
+        self.fields["to_location"].queryset = Location.objects.filter(
+            clinic_id=actor.clinic_id, active=True
+        )
 
 
 def recent_dosed_sessions(clinic_id: int):
@@ -165,12 +187,17 @@ def recent_dosed_sessions(clinic_id: int):
         .order_by("-sequence")
         .values_list("dosing_session_id", flat=True)[:20]
     )
-    return DosingSession.objects.filter(clinic_id=clinic_id, pk__in=list(ids)).select_related("client")
+    return DosingSession.objects.filter(clinic_id=clinic_id, pk__in=list(ids)).select_related(
+        "client"
+    )
 
 
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, session: DosingSession) -> str:
-        return _("%(client)s · dosing session %(n)s") % {"client": session.client.full_name, "n": session.number}
+        return _("%(client)s · dosing session %(n)s") % {
+            "client": session.client.full_name,
+            "n": session.number,
+        }
 
 
 class WasteForm(StockForm, WitnessFields):
@@ -205,7 +232,9 @@ class DisposalForm(StockForm, WitnessFields):
         label=_("DEA Form 41 number, or the reverse distributor's invoice"), max_length=120
     )
     counterparty = forms.CharField(
-        label=_("Reverse distributor or manufacturer (name, DEA number)"), max_length=300, required=False
+        label=_("Reverse distributor or manufacturer (name, DEA number)"),
+        max_length=300,
+        required=False,
     )
     reason = forms.CharField(label=_("Why (expired, damaged…)"), required=False, max_length=500)
 
@@ -219,10 +248,20 @@ class DisposalForm(StockForm, WitnessFields):
 
 
 class LossForm(StockForm):
-    field_order = ["balance", "quantity", "unit", "kind", "discovered_at", "circumstances", "police_report"]
+    field_order = [
+        "balance",
+        "quantity",
+        "unit",
+        "kind",
+        "discovered_at",
+        "circumstances",
+        "police_report",
+    ]
     kind = forms.ChoiceField(label=_("What happened"), choices=LossKind.choices)
     discovered_at = forms.DateTimeField(label=_("Discovered at"), widget=_datetime_input())
-    circumstances = forms.CharField(label=_("Circumstances"), widget=forms.Textarea(attrs={"rows": 3}))
+    circumstances = forms.CharField(
+        label=_("Circumstances"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     police_report = forms.CharField(label=_("Police report number"), max_length=60, required=False)
 
 
@@ -230,7 +269,9 @@ class LossFollowUpForm(forms.Form):
     dea_notified_at = forms.DateTimeField(
         label=_("DEA field office notified at"), required=False, widget=_datetime_input()
     )
-    form_106_reference = forms.CharField(label=_("DEA Form 106 number"), max_length=60, required=False)
+    form_106_reference = forms.CharField(
+        label=_("DEA Form 106 number"), max_length=60, required=False
+    )
     form_106_submitted_at = forms.DateTimeField(
         label=_("Form 106 submitted at"), required=False, widget=_datetime_input()
     )
@@ -245,7 +286,9 @@ class CorrectionForm(WitnessFields):
         decimal_places=3,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
-    reason = forms.CharField(label=_("What was wrong, and how it was found"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("What was wrong, and how it was found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -262,9 +305,15 @@ class CorrectionForm(WitnessFields):
 
 class EntryFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    location = forms.ModelChoiceField(label=_("Location"), required=False, queryset=Location.objects.none())
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(
+        label=_("Location"), required=False, queryset=Location.objects.none()
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, clinic_id: int, **kwargs):
         super().__init__(*args, **kwargs)

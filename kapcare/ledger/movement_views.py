@@ -194,7 +194,9 @@ def loss_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.warning(
                 request,
-                _("Loss recorded. Notify the DEA field office in writing within 1 business day, and file DEA Form 106 within 45 days."),
+                _(
+                    "Loss recorded. Notify the DEA field office in writing within 1 business day, and file DEA Form 106 within 45 days."
+                ),
             )
             return redirect("ledger:loss", report.pk)
     return _page(request, "ledger/loss_new.html", form)

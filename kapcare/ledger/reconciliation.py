@@ -110,7 +110,13 @@ def record_count(
     """Record a witnessed physical count of `location` (or, for an initial or biennial
     inventory, of every location: FACTS.md §5.3). Every lot the ledger holds there must be
     counted. Differences open a DiscrepancyCase per location."""
-    check_scope(actor, LedgerAction.COUNT, location, *(line.lot for line in lines))
+    check_scope(
+        actor,
+        LedgerAction.COUNT,
+        location,
+        *(line.lot for line in lines),
+        *(line.location for line in lines),
+    )
     check_witness(actor, witness)
     _check_timing(purpose, timing, location)
     when = occurred(taken_at)

@@ -29,7 +29,9 @@ def _stamp() -> str:
 
 
 def _csv(name: str, header: list[str], rows) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="kapcare-{name}-{_stamp()}.csv"'
     return response
 
@@ -93,13 +95,15 @@ def period(request: HttpRequest) -> HttpResponse:
     context = ledger_context(actor, form=form, rows=None, page_obj=None)
     if start is not None:
         page_obj = Paginator(
-            reports.period_entries(clinic_id=actor.clinic_id, start=start, end=end), PAGE_SIZE
+            reports.period_entries(clinic=actor.clinic, start=start, end=end), PAGE_SIZE
         ).get_page(request.GET.get("page"))
-        audit_listing(actor, "period", page_obj, _("Period report %(a)s – %(b)s") % {"a": start, "b": end})
+        audit_listing(
+            actor, "period", page_obj, _("Period report %(a)s – %(b)s") % {"a": start, "b": end}
+        )
         query = request.GET.copy()
         query.pop("page", None)
         context.update(
-            rows=reports.period_summary(clinic_id=actor.clinic_id, start=start, end=end),
+            rows=reports.period_summary(clinic=actor.clinic, start=start, end=end),
             page_obj=page_obj,
             query=f"date_from={start.isoformat()}&date_to={end.isoformat()}",
             start=start,
@@ -113,10 +117,16 @@ def period_export(request: HttpRequest, fmt: str) -> HttpResponse:
     actor, form, start, end = _period(request)
     if start is None:
         return render(request, "ledger/period.html", ledger_context(actor, form=form), status=400)
-    summary = reports.period_summary(clinic_id=actor.clinic_id, start=start, end=end)
-    entries = reports.period_entries(clinic_id=actor.clinic_id, start=start, end=end)
+    summary = reports.period_summary(clinic=actor.clinic, start=start, end=end)
+    entries = reports.period_entries(clinic=actor.clinic, start=start, end=end)
     name = f"ledger-{start.isoformat()}-to-{end.isoformat()}"
-    _exported(actor, "period", _("Exported the period report (%(fmt)s)") % {"fmt": fmt}, start=str(start), end=str(end))
+    _exported(
+        actor,
+        "period",
+        _("Exported the period report (%(fmt)s)") % {"fmt": fmt},
+        start=str(start),
+        end=str(end),
+    )
     zone = timezone.get_current_timezone()
     if fmt == "summary.csv":
         return _csv(f"{name}-summary", reports.SUMMARY_COLUMNS, map(reports.summary_row, summary))
@@ -140,12 +150,23 @@ def period_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def lot_export(request: HttpRequest, lot_id: int, fmt: str) -> HttpResponse:
     actor = require_actor(request)
-    lot = get_object_or_404(Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id)
+    lot = get_object_or_404(
+        Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id
+    )
     entries = reports.lot_entries(lot=lot)
-    _exported(actor, "lot", _("Exported the history of lot %(lot)s (%(fmt)s)") % {"lot": lot.lot_number, "fmt": fmt}, lot_id=lot.pk)
+    _exported(
+        actor,
+        "lot",
+        _("Exported the history of lot %(lot)s (%(fmt)s)") % {"lot": lot.lot_number, "fmt": fmt},
+        lot_id=lot.pk,
+    )
     name = f"lot-{lot.lot_number}"
     if fmt == "csv":
-        return _csv(name, reports.ENTRY_COLUMNS, reports.entry_rows(entries, timezone.get_current_timezone()))
+        return _csv(
+            name,
+            reports.ENTRY_COLUMNS,
+            reports.entry_rows(entries, timezone.get_current_timezone()),
+        )
     if fmt != "pdf":
         raise Http404("No such format.")
     listed, too_many = reports.entries_for_pdf(entries.select_related("lot__product"))
@@ -190,10 +211,16 @@ def client_export(request: HttpRequest, client_id: int, fmt: str) -> HttpRespons
     actor = require_actor(request)
     client = _client(actor, client_id)
     entries = selectors.client_administrations(clinic_id=actor.clinic_id, client_id=client.pk)
-    _exported(actor, "client", _("Exported administrations (%(fmt)s)") % {"fmt": fmt}, client=client)
+    _exported(
+        actor, "client", _("Exported administrations (%(fmt)s)") % {"fmt": fmt}, client=client
+    )
     name = f"administrations-client-{client.pk}"
     if fmt == "csv":
-        return _csv(name, reports.ENTRY_COLUMNS, reports.entry_rows(entries, timezone.get_current_timezone()))
+        return _csv(
+            name,
+            reports.ENTRY_COLUMNS,
+            reports.entry_rows(entries, timezone.get_current_timezone()),
+        )
     if fmt != "pdf":
         raise Http404("No such format.")
     listed, too_many = reports.entries_for_pdf(entries)
@@ -219,7 +246,12 @@ def count_export(request: HttpRequest, count_id: int, fmt: str) -> HttpResponse:
     actor = require_actor(request)
     count = _count(actor, count_id)
     lines = reports.inventory_lines(count)
-    _exported(actor, "count", _("Exported %(what)s (%(fmt)s)") % {"what": count.get_purpose_display(), "fmt": fmt}, count_id=count.pk)
+    _exported(
+        actor,
+        "count",
+        _("Exported %(what)s (%(fmt)s)") % {"what": count.get_purpose_display(), "fmt": fmt},
+        count_id=count.pk,
+    )
     name = f"{count.purpose}-{count.business_date.isoformat()}"
     if fmt == "csv":
         return _csv(name, reports.INVENTORY_COLUMNS, map(reports.inventory_row, lines))

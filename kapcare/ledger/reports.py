@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from kapcare.accounts.models import Clinic
 from kapcare.ledger import rules
 from kapcare.ledger.models import Count, EntryKind, LedgerEntry, Lot, Registrant
 
@@ -42,20 +43,20 @@ def entries_for_pdf(entries: QuerySet[LedgerEntry]) -> tuple[list[LedgerEntry], 
     return [], entries.count()
 
 
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Whole days in the active (clinic's) time zone, end day included."""
-    zone = timezone.get_current_timezone()
+def period_bounds(clinic: Clinic, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Whole days in the clinic's time zone, end day included."""
+    zone = ZoneInfo(clinic.time_zone)
     return (
         dt.datetime.combine(start, dt.time.min, zone),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone),
     )
 
 
-def period_summary(*, clinic_id: int, start: dt.date, end: dt.date) -> list[dict]:
+def period_summary(*, clinic: Clinic, start: dt.date, end: dt.date) -> list[dict]:
     """Per lot: on hand at the start, each kind of movement in the period, on hand at the end
     (all locations together). Three queries whatever the number of entries."""
-    since, until = period_bounds(start, end)
-    entries = LedgerEntry.objects.filter(clinic_id=clinic_id).order_by()
+    since, until = period_bounds(clinic, start, end)
+    entries = LedgerEntry.objects.filter(clinic=clinic).order_by()
     opening = {
         row["lot_id"]: row["total"]
         for row in entries.filter(occurred_at__lt=since)
@@ -85,10 +86,10 @@ def period_summary(*, clinic_id: int, start: dt.date, end: dt.date) -> list[dict
     return rows
 
 
-def period_entries(*, clinic_id: int, start: dt.date, end: dt.date) -> QuerySet[LedgerEntry]:
-    since, until = period_bounds(start, end)
+def period_entries(*, clinic: Clinic, start: dt.date, end: dt.date) -> QuerySet[LedgerEntry]:
+    since, until = period_bounds(clinic, start, end)
     return (
-        LedgerEntry.objects.filter(clinic_id=clinic_id, occurred_at__gte=since, occurred_at__lt=until)
+        LedgerEntry.objects.filter(clinic=clinic, occurred_at__gte=since, occurred_at__lt=until)
         .select_related("lot__product", "location", "counterpart_location", "client")
         .order_by("sequence")
     )
@@ -178,16 +179,20 @@ def entry_rows(entries: QuerySet[LedgerEntry], zone) -> Iterator[list]:
         yield entry_row(entry, zone)
 
 
-SUMMARY_COLUMNS = ["product", "ndc", "lot", "expires_on", "opening_mg"] + [
-    f"{name}_mg" for name, _kinds in MOVEMENT_COLUMNS
-] + ["closing_mg"]
+SUMMARY_COLUMNS = (
+    ["product", "ndc", "lot", "expires_on", "opening_mg"]
+    + [f"{name}_mg" for name, _kinds in MOVEMENT_COLUMNS]
+    + ["closing_mg"]
+)
 
 
 def summary_row(row: dict) -> list:
     lot = row["lot"]
-    return [lot.product.name, lot.ndc, lot.lot_number, lot.expires_on.isoformat(), row["opening"]] + [
-        row[name] for name, _kinds in MOVEMENT_COLUMNS
-    ] + [row["closing"]]
+    return (
+        [lot.product.name, lot.ndc, lot.lot_number, lot.expires_on.isoformat(), row["opening"]]
+        + [row[name] for name, _kinds in MOVEMENT_COLUMNS]
+        + [row["closing"]]
+    )
 
 
 # --- Inventories (FACTS.md §5.3) ------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +68,9 @@ def blocked_location_ids(*, clinic_id: int) -> set[int]:
     )
 
 
-def stock_problem(*, clinic_id: int, lot: Lot, location: Location, quantity_mg: Decimal) -> str | None:
+def stock_problem(
+    *, clinic_id: int, lot: Lot, location: Location, quantity_mg: Decimal
+) -> str | None:
     """Why a dose of `quantity_mg` cannot come from `lot` at `location` now, or None when the
     stock can cover it: enough balance, not expired, location not blocked. The dosing app's
     stock gate reads this; record_administration checks the same again under its locks."""
@@ -125,9 +127,9 @@ def stock_by_location(*, clinic_id: int, today: dt.date) -> list[dict]:
     blocked = blocked_location_ids(clinic_id=clinic_id)
     locations = {
         loc.pk: {"location": loc, "blocked": loc.pk in blocked, "rows": []}
-        for loc in Location.objects.filter(clinic_id=clinic_id).filter(
-            Q(active=True) | Q(balances__quantity_mg__gt=0)
-        ).distinct()
+        for loc in Location.objects.filter(clinic_id=clinic_id)
+        .filter(Q(active=True) | Q(balances__quantity_mg__gt=0))
+        .distinct()
     }
     for row in stock_balances(clinic_id=clinic_id):
         row.units = rules.units_from_mg(row.quantity_mg, row.lot.product.mg_per_unit)
@@ -143,13 +145,15 @@ def lots_with_totals(*, clinic_id: int) -> QuerySet[Lot]:
         Lot.objects.filter(clinic_id=clinic_id)
         .select_related("product")
         .annotate(on_hand_mg=Sum("balances__quantity_mg"))
-        .order_by("-on_hand_mg", "expires_on", "id")
+        # Lots with stock first; a lot never put anywhere sums to NULL, which PostgreSQL would
+        # otherwise sort before everything when descending.
+        .order_by(F("on_hand_mg").desc(nulls_last=True), "expires_on", "id")
     )
 
 
 def ledger_entries(
     *,
-    clinic_id: int,
+    clinic: Clinic,
     kind: str = "",
     location_id: int | None = None,
     lot_id: int | None = None,
@@ -157,8 +161,8 @@ def ledger_entries(
     date_to: dt.date | None = None,
 ) -> QuerySet[LedgerEntry]:
     """The clinic's entries, newest first, with what a row shows joined in (one query a page).
-    Dates are whole days in the active (clinic's) time zone."""
-    entries = LedgerEntry.objects.filter(clinic_id=clinic_id).select_related(
+    Dates are whole days in the clinic's time zone."""
+    entries = LedgerEntry.objects.filter(clinic=clinic).select_related(
         "lot__product", "location", "counterpart_location", "client"
     )
     if kind:
@@ -167,7 +171,7 @@ def ledger_entries(
         entries = entries.filter(location_id=location_id)
     if lot_id:
         entries = entries.filter(lot_id=lot_id)
-    zone = timezone.get_current_timezone()
+    zone = ZoneInfo(clinic.time_zone)
     if date_from:
         entries = entries.filter(occurred_at__gte=dt.datetime.combine(date_from, dt.time.min, zone))
     if date_to:
@@ -226,7 +230,11 @@ def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict
             count = done.get((location.pk, timing))
             row[timing] = {
                 "status": rules.count_status(
-                    now=local.time(), at=at, enabled=enabled, done=count is not None, closing=closing
+                    now=local.time(),
+                    at=at,
+                    enabled=enabled,
+                    done=count is not None,
+                    closing=closing,
                 ),
                 "count": count,
                 "at": at,

@@ -29,7 +29,9 @@ class RegistrantForm(forms.ModelForm):
         number = self.cleaned_data["dea_number"].strip().upper()
         if not rules.dea_number_valid(number):
             raise forms.ValidationError(
-                _("This is not a valid DEA number: two letters and seven digits, the last a check digit.")
+                _(
+                    "This is not a valid DEA number: two letters and seven digits, the last a check digit."
+                )
             )
         return number
 

@@ -60,7 +60,7 @@ def ledger_context(actor: Actor, **extra) -> dict:
 def home(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     clinic = actor.clinic
-    recent = list(selectors.ledger_entries(clinic_id=actor.clinic_id)[:10])
+    recent = list(selectors.ledger_entries(clinic=clinic)[:10])
     audit_listing(actor, "home", recent, _("Ledger: stock and recent entries"))
     context = ledger_context(
         actor,
@@ -90,9 +90,11 @@ def entries(request: HttpRequest) -> HttpResponse:
             "date_to": data["date_to"],
         }
     page_obj = Paginator(
-        selectors.ledger_entries(clinic_id=actor.clinic_id, **filters), PAGE_SIZE
+        selectors.ledger_entries(clinic=actor.clinic, **filters), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    audit_listing(actor, "entries", page_obj, _("Ledger entries, page %(n)s") % {"n": page_obj.number})
+    audit_listing(
+        actor, "entries", page_obj, _("Ledger entries, page %(n)s") % {"n": page_obj.number}
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = ledger_context(actor, form=form, page_obj=page_obj, query=query.urlencode())
@@ -147,7 +149,9 @@ def lots(request: HttpRequest) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
     actor = require_actor(request)
-    lot = get_object_or_404(Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id)
+    lot = get_object_or_404(
+        Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id
+    )
     history = (
         LedgerEntry.objects.filter(clinic_id=actor.clinic_id, lot=lot)
         .select_related("location", "counterpart_location", "client")
@@ -155,7 +159,9 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
     )
     page_obj = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_listing(actor, "lot", page_obj, _("History of lot %(lot)s") % {"lot": lot.lot_number})
-    balances = lot.balances.filter(quantity_mg__gt=0).select_related("location").order_by("location__name")
+    balances = (
+        lot.balances.filter(quantity_mg__gt=0).select_related("location").order_by("location__name")
+    )
     context = ledger_context(
         actor,
         lot=lot,

@@ -45,12 +45,16 @@ class Steps:
         page.screenshot(path=folder / f"{self.width}-{self.count:02d}-{name}.png", full_page=True)
 
 
-def main_nav(page: Page, link: str) -> None:
-    """Follow a link in the main navigation, opening the menu first on narrow screens."""
+def main_nav(page: Page, link: str, within: str | None = None) -> None:
+    """Follow a link in the main navigation, opening the menu first on narrow screens and the
+    `within` dropdown (e.g. "Clinic") when the link lives there."""
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible():
         menu.click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+    nav = page.get_by_role("navigation", name="Main")
+    if within:
+        nav.get_by_role("button", name=within).click()
+    nav.get_by_role("link", name=link).click()
 
 
 def client_tab(page: Page, tab: str) -> None:
@@ -155,7 +159,7 @@ def test_inquiry_to_ready_for_dosing_through_the_browser(open_page, viewport, li
         admin.get_by_role("button", name="Add to the team").click()
         expect(admin.get_by_role("cell", name=member.full_name, exact=True)).to_be_visible()
     steps.shot(admin, "care-team")
-    main_nav(admin, "Consent documents")
+    main_nav(admin, "Consent documents", within="Clinic")
     admin.get_by_role("link", name="Publish a new version").click()
     expect(admin.get_by_label("Text")).not_to_be_empty()
     admin.get_by_role("button", name="Publish").click()

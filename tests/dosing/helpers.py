@@ -132,3 +132,16 @@ def give_dose(clinic, staff, ctx, *, minutes_ago=20, witness=None):
 def field_time(clinic, when: dt.datetime) -> str:
     """`when` as a datetime-local field shows it: the clinic's wall-clock time."""
     return timezone.localtime(when, ZoneInfo(clinic.time_zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def totp_for(user) -> str:
+    """The code the user's authenticator shows now (for a witness typing it in)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"

@@ -316,9 +316,12 @@ def test_an_unchanged_panel_answers_204_and_is_not_audited(
     )
     response = http.get(poll, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "96%" in response.content.decode()
-    # the session moved on to another step: ask for a full reload
+    # the session moved on to another step than the page shows: say so, without reloading
+    # (someone may be typing in one of the page's forms)
     stale = f"{url('panel', client_record, session)}?rev=0&status=dosing"
-    assert http.get(stale, headers={"HX-Request": "true"})["HX-Refresh"] == "true"
+    body = http.get(stale, headers={"HX-Request": "true"}).content.decode()
+    assert "data-moved-on" in body and "status=dosing" in body
+    assert "data-moved-on" not in response.content.decode()
 
 
 def test_vitals_posted_by_htmx_swap_the_form_and_tell_the_panel(
@@ -544,3 +547,74 @@ def test_an_esketamine_session_records_rems_fields_and_prints_them(
     assert response.status_code == 302
     pdf = http.get(url("rems_pdf", client_record, ctx["session"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_the_pre_dose_page_shows_every_gate_in_bounded_queries(
+    clinic, staff, client_record, login, django_assert_max_num_queries
+):
+    ctx = chair(clinic, staff, client_record)
+    http = login(staff["nurse"])
+    with django_assert_max_num_queries(60):
+        body = http.get(url("live", client_record, ctx["session"])).content.decode()
+    assert body.count("kc-gate-pass") == 7 and "Give the dose" in body
+
+
+def test_a_prescriber_clears_a_review_check_from_the_page(clinic, staff, client_record, login):
+    ctx = chair(clinic, staff, client_record, check={"systolic": 148, "diastolic": 86})
+    check = PreDoseCheck.objects.get()
+    address = url("clear_check", client_record, ctx["session"], check_id=check.pk)
+    assert login(staff["nurse"]).post(address, {"reason": "ok"}).status_code == 403
+    response = login(staff["prescriber"]).post(address, {"reason": "Re-measured 138/84 after rest"})
+    assert response.status_code == 302
+    assert PreDoseCheck.objects.get().cleared_by == staff["prescriber"]
+
+
+def test_give_the_dose_with_a_witness_then_end_it_then_waste_and_abort_from_the_page(
+    clinic, staff, client_record, login
+):
+    from kapcare.dosing.models import Administration
+    from kapcare.ledger.models import EntryKind, LedgerEntry
+    from tests.dosing.helpers import totp_for
+    from tests.factories import TEST_PASSWORD
+
+    ctx = chair(clinic, staff, client_record)
+    http = login(staff["nurse"])
+    stock = f"{ctx['lot'].pk}:{ctx['kit']['safe'].pk}"
+    give = {
+        "stock": stock,
+        "amount_mg": "36.0",
+        "started_at": field_time(clinic, ago(10)),
+        "site": "left_arm",
+        "witness_email": staff["prescriber"].email,
+        "witness_password": "wrong",
+        "witness_token": "000000",
+    }
+    response = http.post(url("administer", client_record, ctx["session"]), give)
+    assert "not right" in " ".join(response.context["administer_form"].errors["witness_password"])
+    assert not Administration.objects.exists()
+    give.update(witness_password=TEST_PASSWORD, witness_token=totp_for(staff["prescriber"]))
+    response = http.post(url("administer", client_record, ctx["session"]), give)
+    assert response.status_code == 302 and Administration.objects.get().waste_entry is not None
+    response = http.post(
+        url("end_dosing", client_record, ctx["session"]), {"ended_at": field_time(clinic, ago(5))}
+    )
+    assert response.status_code == 302
+    assert DosingSession.objects.get().status == DosingStatus.MONITORING
+    response = http.post(url("abort", client_record, ctx["session"]), {"reason": ""})
+    assert response.status_code == 200 and "reason" in response.context["abort_form"].errors
+    response = http.post(url("abort", client_record, ctx["session"]), {"reason": "Vomiting"})
+    assert response.status_code == 302
+    assert DosingSession.objects.get().status == DosingStatus.ABORTED
+    other_nurse = make_staff(clinic, Role.NURSE)
+    response = http.post(
+        url("waste", client_record, ctx["session"]),
+        {
+            "quantity_mg": "5",
+            "reason": "Flush left in the line",
+            "witness_email": other_nurse.email,
+            "witness_password": TEST_PASSWORD,
+            "witness_token": totp_for(other_nurse),
+        },
+    )
+    assert response.status_code == 302
+    assert LedgerEntry.objects.filter(kind=EntryKind.WASTE, witness=other_nurse).exists()

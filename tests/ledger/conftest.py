@@ -49,7 +49,9 @@ def receive(actor, product, location, mg="500", lot_number="KX1001", expires_on=
 
 
 def make_session(client, number=1) -> DosingSession:
-    course = TreatmentCourse.objects.filter(client=client).first() or TreatmentCourse.objects.create(
+    course = TreatmentCourse.objects.filter(
+        client=client
+    ).first() or TreatmentCourse.objects.create(
         clinic=client.clinic, client=client, condition="depression", status="active"
     )
     return DosingSession.objects.create(

@@ -7,6 +7,7 @@ row is found by `manage.py verify_ledger`, which names it and exits non-zero.
 
 import io
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from django.core.management import ManagementUtility, call_command
@@ -74,7 +75,7 @@ def test_an_untouched_chain_verifies(chain, clinic):
     assert f"{len(chain)} entries verified" in out.getvalue()
     assert [e.sequence for e in chain] == [1, 2, 3, 4]
     assert chain[0].prev_hash == GENESIS_HASH
-    assert all(later.prev_hash == earlier.entry_hash for earlier, later in zip(chain, chain[1:]))
+    assert all(later.prev_hash == earlier.entry_hash for earlier, later in pairwise(chain))
     head = LedgerChain.objects.get(clinic=clinic)
     assert (head.last_sequence, head.last_hash) == (4, chain[-1].entry_hash)
 

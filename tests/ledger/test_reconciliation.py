@@ -68,7 +68,9 @@ def test_a_discrepancy_blocks_the_location_until_an_adjustment_resolves_it(
     # Given a count that found 100 mg less than the books
     case = DiscrepancyCase.objects.get()
     assert short_count.has_discrepancy and case.status == CaseStatus.OPEN and case.location == safe
-    assert AuditEvent.objects.filter(object_type="discrepancycase", action=AuditAction.CREATE).exists()
+    assert AuditEvent.objects.filter(
+        object_type="discrepancycase", action=AuditAction.CREATE
+    ).exists()
 
     # Then no dose can come from the safe
     with pytest.raises(ValidationError, match="discrepancy"):
@@ -96,7 +98,9 @@ def test_a_discrepancy_blocks_the_location_until_an_adjustment_resolves_it(
     update = AuditEvent.objects.get(object_type="discrepancycase", action=AuditAction.UPDATE)
     assert update.details["adjustment_sequences"] == [adjustment.sequence]
     assert update.details["witness_id"] == staff["nurse"].pk
-    assert AuditEvent.objects.filter(object_id=str(adjustment.pk), action=AuditAction.CREATE).exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(adjustment.pk), action=AuditAction.CREATE
+    ).exists()
     _administer(nurse, stocked_lot, safe, session)
     assert verify_chain(nurse.clinic).ok
 
@@ -132,9 +136,12 @@ def test_only_an_admin_closes_a_case_and_only_once(nurse, admin, staff, short_co
             actor=admin, case=case, to=CaseStatus.RESOLVED, reason="x", witness=staff["nurse"]
         )
     # The database refuses too: a closed case is final.
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE ledger_discrepancycase SET status = 'open'")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE ledger_discrepancycase SET status = 'open'")
 
 
 def test_every_lot_held_at_the_location_must_be_counted(nurse, staff, product, safe):

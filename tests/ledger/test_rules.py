@@ -147,9 +147,7 @@ def test_biennial_inventory_is_due_two_years_after_the_last():
 )
 def test_count_status_through_the_day(now, closing, done, enabled, status):
     at = dt.time(18, 0) if closing else dt.time(8, 0)
-    assert (
-        rules.count_status(now=now, at=at, enabled=enabled, done=done, closing=closing) == status
-    )
+    assert rules.count_status(now=now, at=at, enabled=enabled, done=done, closing=closing) == status
 
 
 @pytest.mark.parametrize(

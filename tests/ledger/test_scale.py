@@ -39,13 +39,18 @@ def _bulk_insert(rows: list[dict]) -> None:
     for f in fields:
         kind = f.get_internal_type()
         if kind == "DecimalField":
-            adapters.append(lambda v, f=f: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places))
+            adapters.append(
+                lambda v, f=f: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+            )
         elif kind == "DateTimeField":
             adapters.append(ops.adapt_datetimefield_value)
         else:
             adapters.append(lambda v: v)
     values = [
-        [None if row[f.attname] is None else adapt(row[f.attname]) for f, adapt in zip(fields, adapters, strict=True)]
+        [
+            None if row[f.attname] is None else adapt(row[f.attname])
+            for f, adapt in zip(fields, adapters, strict=True)
+        ]
         for row in rows
     ]
     columns = ", ".join(f.column for f in fields)
@@ -80,8 +85,14 @@ def big_ledger(clinic, staff, product, safe):
     start = timezone.now() - dt.timedelta(days=100)
     blank = dict.fromkeys(f.attname for f in LedgerEntry._meta.concrete_fields)
     blank.update(
-        clinic_id=clinic.pk, location_id=safe.pk, actor_id=nurse.pk, actor_label=nurse.display_name,
-        witness_label="", count_method="", method="", reason="",
+        clinic_id=clinic.pk,
+        location_id=safe.pk,
+        actor_id=nurse.pk,
+        actor_label=nurse.display_name,
+        witness_label="",
+        count_method="",
+        method="",
+        reason="",
     )
     rows, prev_hash, sequence = [], GENESIS_HASH, 0
     for lot_index, lot in enumerate(lots):
@@ -112,7 +123,9 @@ def big_ledger(clinic, staff, product, safe):
             rows.append(row)
     hashed = time.monotonic()
     _bulk_insert(rows)
-    print(f"\nbuilt and hashed in {hashed - started:.1f}s, inserted in {time.monotonic() - hashed:.1f}s")
+    print(
+        f"\nbuilt and hashed in {hashed - started:.1f}s, inserted in {time.monotonic() - hashed:.1f}s"
+    )
     Balance.objects.bulk_create(
         Balance(clinic=clinic, lot=lot, location=safe, quantity_mg=Decimal(100)) for lot in lots
     )

@@ -109,7 +109,11 @@ def test_another_clinics_location_is_refused(nurse, product, other_clinic):
 
 def test_a_transfer_is_two_linked_entries(nurse, stocked_lot, safe, cart):
     out, incoming = transfer_stock(
-        actor=nurse, lot=stocked_lot, from_location=safe, to_location=cart, quantity_mg=Decimal("200")
+        actor=nurse,
+        lot=stocked_lot,
+        from_location=safe,
+        to_location=cart,
+        quantity_mg=Decimal("200"),
     )
     assert (out.kind, out.quantity_mg, out.counterpart_location) == (
         EntryKind.TRANSFER_OUT,
@@ -267,7 +271,10 @@ def test_on_site_destruction_needs_a_witness_and_form_41(nurse, staff, stocked_l
     assert "reference" in error.value.message_dict
 
     entry = record_disposal(
-        **common, method=DisposalMethod.ON_SITE, reference="F41-2026-03", witness=staff["prescriber"]
+        **common,
+        method=DisposalMethod.ON_SITE,
+        reference="F41-2026-03",
+        witness=staff["prescriber"],
     )
     assert (entry.kind, entry.method, entry.reference) == (
         EntryKind.DISPOSAL,

@@ -151,9 +151,15 @@ PAGES = [
     ("location_new", {}, ADMINS),
     ("location_edit", {"location_id": "location"}, ADMINS),
 ]
-OBJECT_PAGES = [page for page in PAGES if any(isinstance(v, str) and v in {
-    "entry", "lot", "count", "case", "loss", "client", "product", "location"
-} for v in page[1].values())]
+OBJECT_PAGES = [
+    page
+    for page in PAGES
+    if any(
+        isinstance(v, str)
+        and v in {"entry", "lot", "count", "case", "loss", "client", "product", "location"}
+        for v in page[1].values()
+    )
+]
 
 
 def url_for(name: str, kwargs: dict, objects: dict) -> str:
@@ -177,8 +183,12 @@ def test_roles_without_the_ledger_are_refused(login, staff, world, name, kwargs,
         assert "Ashby" not in response.content.decode()
 
 
-@pytest.mark.parametrize(("name", "kwargs", "roles"), OBJECT_PAGES, ids=[p[0] for p in OBJECT_PAGES])
-def test_another_clinics_records_are_not_found(login, staff, world, other_clinic, name, kwargs, roles):
+@pytest.mark.parametrize(
+    ("name", "kwargs", "roles"), OBJECT_PAGES, ids=[p[0] for p in OBJECT_PAGES]
+)
+def test_another_clinics_records_are_not_found(
+    login, staff, world, other_clinic, name, kwargs, roles
+):
     elsewhere = foreign_world(other_clinic)
     response = login(staff[roles[0]]).get(url_for(name, kwargs, elsewhere))
     assert response.status_code == 404
@@ -203,7 +213,9 @@ def test_the_nav_shows_the_ledger_to_its_roles_only(login, staff, world):
     for role in ("nurse", "prescriber", "clinic_admin"):
         assert 'href="/ledger/"' in login(staff[role]).get(reverse("core:home")).content.decode()
     for role in ("front_desk", "therapist"):
-        assert 'href="/ledger/"' not in login(staff[role]).get(reverse("core:home")).content.decode()
+        assert (
+            'href="/ledger/"' not in login(staff[role]).get(reverse("core:home")).content.decode()
+        )
 
 
 def test_home_shows_stock_blocked_location_and_counts(login, staff, world):
@@ -290,7 +302,9 @@ def test_ml_is_refused_for_a_product_that_is_not_liquid(login, staff, nurse, saf
     assert "unit" in response.context["form"].errors
 
 
-def test_a_transfer_to_the_same_place_is_refused_at_the_field(login, staff, stocked_lot, safe, cart):
+def test_a_transfer_to_the_same_place_is_refused_at_the_field(
+    login, staff, stocked_lot, safe, cart
+):
     row = Balance.objects.get()
     http = login(staff["nurse"])
     response = http.post(
@@ -412,7 +426,9 @@ def test_a_count_that_differs_blocks_and_the_admin_resolves_it_on_the_page(
     )
     case = DiscrepancyCase.objects.get()
     url = reverse("ledger:case", args=[case.pk])
-    assert login(staff["nurse"]).post(url, {"outcome": "overridden", "reason": "x"}).status_code == 403
+    assert (
+        login(staff["nurse"]).post(url, {"outcome": "overridden", "reason": "x"}).status_code == 403
+    )
 
     admin = login(staff["clinic_admin"])
     response = admin.post(url, {"outcome": "resolved", "reason": "Vial broken."})
@@ -441,14 +457,20 @@ def test_an_initial_inventory_through_the_page(login, staff, stocked_lot, safe):
         },
     )
     assert f"sealed_{row.pk}" in response.context["form"].errors
-    assert login(staff["nurse"]).get(reverse("ledger:inventory_new") + "?purpose=x").status_code == 404
+    assert (
+        login(staff["nurse"]).get(reverse("ledger:inventory_new") + "?purpose=x").status_code == 404
+    )
 
 
 def test_an_admin_corrects_an_entry_on_the_page(login, staff, stocked_lot):
     entry = LedgerEntry.objects.get()
     response = login(staff["clinic_admin"]).post(
         reverse("ledger:correct", args=[entry.pk]),
-        {"quantity_mg": "-100", "reason": "Typed 5 vials, invoice says 4.", **witness_data(staff["nurse"])},
+        {
+            "quantity_mg": "-100",
+            "reason": "Typed 5 vials, invoice says 4.",
+            **witness_data(staff["nurse"]),
+        },
     )
     assert response.status_code == 302
     assert LedgerEntry.objects.get(kind=EntryKind.CORRECTION).corrects == entry
@@ -519,3 +541,21 @@ def test_admin_adds_a_product_and_a_location(login, staff, clinic):
     response = http.post(reverse("ledger:location_new"), {"name": "Safe B", "kind": "safe"})
     assert "name" in response.context["form"].errors or "__all__" in response.context["form"].errors
     assert Location.objects.filter(clinic=clinic).count() == 1
+
+
+def test_a_count_now_link_preselects_its_timing(login, staff, stocked_lot, safe):
+    url = reverse("ledger:count_new") + f"?location={safe.pk}&timing=closing"
+    form = login(staff["nurse"]).get(url).context["form"]
+    assert form["timing"].value() == "closing"
+
+
+def test_counting_another_clinics_location_is_not_found(login, staff, other_clinic):
+    elsewhere = Location.objects.create(clinic=other_clinic, name="Their safe", kind="safe")
+    http = login(staff["nurse"])
+    assert http.get(reverse("ledger:count_new") + f"?location={elsewhere.pk}").status_code == 404
+    assert http.get(reverse("ledger:count_new") + "?location=abc").status_code == 404
+
+
+def test_a_front_desk_user_cannot_post_a_receipt(login, staff, product, safe):
+    response = login(staff["front_desk"]).post(reverse("ledger:receive"), {"product": product.pk})
+    assert response.status_code == 403 and not LedgerEntry.objects.exists()

@@ -45,7 +45,9 @@ def test_self_witness_is_refused_at_the_email(nurse, staff):
 def test_a_wrong_code_is_refused_at_the_code_and_audited(nurse, staff):
     prescriber = staff["prescriber"]
     with pytest.raises(ValidationError) as error:
-        verify_witness(actor=nurse, **_args(prescriber, token=totp_code(prescriber, offset_steps=20)))
+        verify_witness(
+            actor=nurse, **_args(prescriber, token=totp_code(prescriber, offset_steps=20))
+        )
     assert _fields_at_fault(error.value) == {"witness_token"}
     failed = AuditEvent.objects.get(action=AuditAction.MFA_FAILED)
     assert failed.actor == staff["nurse"] and failed.object_id == str(prescriber.pk)
@@ -88,7 +90,9 @@ def test_someone_from_another_clinic_or_switched_off_cannot_witness(nurse, staff
     assert _fields_at_fault(error.value) == {"witness_email"}
 
 
-def test_the_waste_service_refuses_a_self_witness_and_records_nothing(nurse, staff, stocked_lot, safe):
+def test_the_waste_service_refuses_a_self_witness_and_records_nothing(
+    nurse, staff, stocked_lot, safe
+):
     with pytest.raises(ValidationError):
         record_waste(
             actor=nurse,

@@ -1,5 +1,6 @@
 """Every write in dosing, split by sub-domain; import them from here."""
 
+from kapcare.dosing.services.checks import clear_pre_dose_check, record_pre_dose_check
 from kapcare.dosing.services.discharge import discharge_session
 from kapcare.dosing.services.events import (
     mark_notification_read,
@@ -11,9 +12,7 @@ from kapcare.dosing.services.lifecycle import (
     abort_session,
     administer_dose,
     check_in,
-    clear_pre_dose_check,
     complete_dosing,
-    record_pre_dose_check,
     schedule_session,
 )
 from kapcare.dosing.services.monitoring import (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -24,22 +23,17 @@ from kapcare.courses.gates import dosing_gates
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.dosing import selectors
-from kapcare.dosing.defaults import ROUTES
 from kapcare.dosing.gates import Attempt, attempting
 from kapcare.dosing.models import (
     Administration,
     AdministrationKind,
     DosingSession,
     DosingStatus,
-    PreDoseCheck,
     Route,
 )
-from kapcare.dosing.permissions import can_clear_check, can_schedule, can_work_the_chair
+from kapcare.dosing.permissions import can_schedule, can_work_the_chair
 from kapcare.dosing.rules import (
-    REVIEW,
-    STOP,
     infusion_rate_mg_per_hour,
-    pre_dose_problems,
     remainder_mg,
     session_dose_mg,
 )
@@ -52,6 +46,7 @@ from kapcare.dosing.services.common import (
     transition_session,
 )
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
+from kapcare.ledger import services as ledger_services
 from kapcare.ledger.models import Location, Lot
 
 S = DosingStatus
@@ -96,120 +91,6 @@ def check_in(*, actor: Actor, session: DosingSession, at: dt.datetime | None = N
     session.dose_order = selectors.current_order(session.course)
     session.save(update_fields=["checked_in_at", "protocol", "dose_order"])
     return transition_session(actor=actor, session=session, to=S.CHECKED_IN, at=at)
-
-
-def _route_for_checks(session: DosingSession) -> str:
-    """The ordered route; without an order, the route with the longest fasting requirement."""
-    order = selectors.current_order(session.course)
-    if order is not None:
-        return order.route
-    protocol = session.protocol
-    return max(ROUTES, key=lambda r: protocol.fasting_hours_for(r) or Decimal(0))
-
-
-CHECK_FIELDS = [
-    "identity_confirmed",
-    "fasting_hours",
-    "weight_kg",
-    "systolic",
-    "diastolic",
-    "heart_rate",
-    "spo2",
-    "pregnancy_test",
-    "medication_changes",
-    "substance_use",
-    "substance_use_last_24h",
-    "intentions",
-    "escort_confirmed",
-    "ride_home_confirmed",
-    "phq9_done",
-    "gad7_done",
-    "phq9_item9",
-]
-
-
-@transaction.atomic
-def record_pre_dose_check(
-    *, actor: Actor, session: DosingSession, data: dict[str, Any], recorded_at: dt.datetime
-) -> PreDoseCheck:
-    """One pass through the checklist (FACTS.md §4.3), judged at once under the session's
-    protocol. Values outside it are kept with the check and block the dose gate until a new
-    check passes (STOP) or a prescriber clears this one (REVIEW)."""
-    require(can_work_the_chair(actor, session.client), CHAIR)
-    session = lock_session(session)
-    require_status(session, S.CHECKED_IN, S.PRE_DOSE_CHECKS)
-    check_time(
-        recorded_at,
-        field="recorded_at",
-        not_before=session.checked_in_at,
-        not_before_what=_("check-in"),
-    )
-    check = PreDoseCheck(
-        clinic=session.clinic,
-        session=session,
-        recorded_at=recorded_at,
-        recorded_by=actor.user,
-        **{name: data.get(name) for name in CHECK_FIELDS},
-    )
-    check.full_clean(exclude=["clinic", "session", "recorded_by", "problems"])
-    if check.systolic <= check.diastolic:
-        raise ValidationError({"diastolic": _("The diastolic must be below the systolic.")})
-    problems = pre_dose_problems(
-        {name: getattr(check, name) for name in CHECK_FIELDS},
-        route=_route_for_checks(session),
-        protocol=session.protocol,
-        pregnancy_applicable=selectors.pregnancy_applicable(session.client),
-    )
-    check.problems = [p.as_dict() for p in problems]
-    check.save()
-    if session.status == S.CHECKED_IN:
-        transition_session(actor=actor, session=session, to=S.PRE_DOSE_CHECKS, at=recorded_at)
-    audit(
-        actor,
-        session,
-        AuditAction.CREATE,
-        _("Pre-dose checks for session %(n)s") % {"n": session.number},
-        {"problems": check.problems, "protocol_version": session.protocol.version},
-        obj=check,
-    )
-    return check
-
-
-@transaction.atomic
-def clear_pre_dose_check(*, actor: Actor, check: PreDoseCheck, reason: str) -> PreDoseCheck:
-    """A prescriber's signed go-ahead for a check whose only problems need review (FACTS.md
-    §4.3: BP above 140/90 → prescriber review). A STOP problem cannot be cleared."""
-    require(
-        can_clear_check(actor, check.session.client),
-        _("Only a prescriber on the care team clears pre-dose checks."),
-    )
-    session = lock_session(check.session)
-    require_status(session, S.PRE_DOSE_CHECKS)
-    check = PreDoseCheck.objects.select_for_update().get(pk=check.pk)
-    if selectors.latest_check(session).pk != check.pk:
-        raise ValidationError(_("A newer check exists; clear that one."))
-    if any(p["severity"] == STOP for p in check.problems):
-        raise ValidationError(
-            _("This check has a problem that stops dosing; it cannot be cleared.")
-        )
-    if not any(p["severity"] == REVIEW for p in check.problems):
-        raise ValidationError(_("Nothing in this check needs review."))
-    if check.cleared_at is not None:
-        raise ValidationError(_("Already cleared."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the clinical reason for going ahead.")})
-    check.cleared_by, check.cleared_at = actor.user, timezone.now()
-    check.clearance_reason = reason.strip()
-    check.save(update_fields=["cleared_by", "cleared_at", "clearance_reason"])
-    audit(
-        actor,
-        session,
-        AuditAction.UPDATE,
-        _("Prescriber cleared the pre-dose checks"),
-        {"reason": check.clearance_reason, "problems": check.problems},
-        obj=check,
-    )
-    return check
 
 
 def _ledger_error(error: ValidationError) -> ValidationError:
@@ -300,7 +181,7 @@ def administer_dose(
     try:
         entry = _post_to_ledger(actor, session, lot, location, amount_mg, started_at, note)
         waste_entry = (
-            _post_waste(actor, session, lot, location, waste, amount_mg, witness)
+            _post_waste(actor, session, lot, location, waste, amount_mg, witness, started_at)
             if waste > 0
             else None
         )
@@ -342,9 +223,7 @@ def administer_dose(
 
 
 def _post_to_ledger(actor, session, lot, location, amount_mg, started_at, note):
-    from kapcare.ledger.services import record_administration
-
-    return record_administration(
+    return ledger_services.record_administration(
         actor=actor,
         lot=lot,
         location=location,
@@ -355,10 +234,8 @@ def _post_to_ledger(actor, session, lot, location, amount_mg, started_at, note):
     )
 
 
-def _post_waste(actor, session, lot, location, waste, amount_mg, witness):
-    from kapcare.ledger.services import record_waste
-
-    return record_waste(
+def _post_waste(actor, session, lot, location, waste, amount_mg, witness, drawn_at):
+    return ledger_services.record_waste(
         actor=actor,
         witness=witness,
         lot=lot,
@@ -366,6 +243,7 @@ def _post_waste(actor, session, lot, location, waste, amount_mg, witness):
         quantity_mg=waste,
         reason=_("Rest of the opened unit after a %(mg)s mg dose") % {"mg": amount_mg},
         dosing_session=session,
+        occurred_at=drawn_at,  # the rest of the unit is wasted when the dose is drawn up
     )
 
 
