@@ -40,6 +40,8 @@ run: install .env
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install .env
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 
 test: install chromium
