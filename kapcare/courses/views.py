@@ -80,7 +80,12 @@ def _overview(
             can_change=can_change,
             changes=_changes(course, failed) if can_change else [],
             can_write=can_write_session_note(actor, client),
-            note_kinds=NoteKind.choices,
+            # An integration note follows a dosing session, so offer it once there is one.
+            note_kinds=[
+                (value, label)
+                for value, label in NoteKind.choices
+                if value != NoteKind.INTEGRATION or course.dosing_sessions.exists()
+            ],
         )
     if failed is not None and not any(c["open"] for c in context.get("changes", [])):
         # The change is no longer on offer (the page was stale): say why at the top instead.

@@ -1,10 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from kapcare.dosing import views
 
 app_name = "dosing_clinic"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dosing_clinic:today"), name="index"),
     path("today/", views.today, name="today"),
     path(
         "notifications/<int:notification_id>/read/",

@@ -28,11 +28,12 @@ from matplotlib.figure import Figure
 
 from kapcare.outcomes.stats import Interval
 
-# Bootstrap-compatible colours, light enough that the line stays readable over every band.
+# The clinic palette (kapcare.css): muted teal for data, warm tints for bands, light enough
+# that the line stays readable over every band.
 BAND_COLOURS = ["#d1e7dd", "#e2f0d9", "#fff3cd", "#ffe5d0", "#f8d7da", "#f1c0c5"]
-LINE_COLOUR = "#0b5ed7"
-DOSING_COLOUR = "#6f42c1"
-SERIES_COLOURS = ["#0b5ed7", "#198754", "#6c757d"]
+LINE_COLOUR = "#2f5f58"
+DOSING_COLOUR = "#8a6d3b"
+SERIES_COLOURS = ["#3f7d74", "#c98b3c", "#6c757d"]
 
 # Text stays text (searchable, selectable, small); the hash salt and missing date make the
 # output byte-for-byte repeatable, which keeps tests and caches honest.

@@ -266,3 +266,23 @@ def test_a_pause_refused_from_a_stale_page_says_why_at_the_top(clinic, staff, cl
     assert "cannot go from Awaiting consent to Paused" in message.message
     course.refresh_from_db()
     assert course.status == CourseStatus.AWAITING_CONSENT
+
+
+def test_integration_notes_are_offered_only_once_a_dosing_session_exists(
+    clinic, staff, client_record, login
+):
+    from kapcare.dosing.models import DosingSession
+
+    course = ready_course(clinic=clinic, staff=staff, client=client_record)
+    http = login(staff["therapist"])
+    assert "kind=integration" not in http.get(_url("overview", client_record)).content.decode()
+
+    DosingSession.objects.create(
+        clinic=clinic, client=client_record, course=course, number=1, scheduled_for=timezone.now()
+    )
+    assert "kind=integration" in http.get(_url("overview", client_record)).content.decode()
+
+
+def test_the_dosing_section_root_leads_to_todays_sessions(staff, login):
+    response = login(staff["nurse"]).get("/dosing/")
+    assert response.status_code == 302 and response["Location"] == reverse("dosing_clinic:today")
