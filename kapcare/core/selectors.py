@@ -15,6 +15,7 @@ from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.selectors import integration_overdue
+from kapcare.dosing.selectors import unread_notifications
 from kapcare.screening.selectors import pending_reviews
 
 RECENT = 8
@@ -33,12 +34,14 @@ class HomeSummary:
     reviews_pending: list = field(default_factory=list)
     drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
     new_inquiries: int = 0
+    dosing_notifications: list = field(default_factory=list)
 
     def client_ids_shown(self) -> list[int]:
         ids = {c.pk for c in self.my_clients}
         ids |= {c.client_id for _v, _l, courses in self.stages for c in courses}
         ids |= {s.client_id for s in [*self.integration_overdue, *self.reviews_pending]}
         ids |= {n.client_id for n in self.drafts_to_sign}
+        ids |= {n.session.client_id for n in self.dosing_notifications}
         return sorted(ids)
 
     @property
@@ -48,6 +51,7 @@ class HomeSummary:
             or self.integration_overdue
             or self.reviews_pending
             or self.drafts_to_sign
+            or self.dosing_notifications
         )
 
 
@@ -100,6 +104,8 @@ def home_summary(*, actor: Actor) -> HomeSummary:
             .select_related("client")
             .order_by("session_date")[:20]
         )
+    # Serious adverse events notify the prescriber at once: they lead the home page too.
+    summary.dosing_notifications = unread_notifications(actor)
     if actor.has_role(Role.PRESCRIBER):
         summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
     return summary

@@ -92,3 +92,20 @@ def test_opening_home_audits_which_clients_it_named(clinic, staff, client_record
     event = AuditEvent.objects.filter(object_type="home").get()
     assert event.actor == staff["therapist"] and event.action == "list"
     assert event.details["client_ids"] == [client_record.pk]
+
+
+def test_a_serious_adverse_event_leads_the_prescribers_home_page(
+    clinic, staff, client_record, login, django_capture_on_commit_callbacks
+):
+    from tests.dosing.test_services import _event, monitored
+
+    ctx = monitored(clinic, staff, client_record)
+    with django_capture_on_commit_callbacks(execute=True):
+        _event(ctx, "severe", rescue_medication="Midazolam", rescue_dose="1 mg", rescue_route="IV")
+
+    body = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    assert "Serious adverse event" in body and "Open the session" in body
+    assert (
+        "Serious adverse event"
+        not in login(staff["therapist"]).get(reverse("core:home")).content.decode()
+    )
