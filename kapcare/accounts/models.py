@@ -38,9 +38,13 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
     def today(self) -> datetime.date:
         """Today's date where the clinic is: session dates are the clinic's days, not UTC's."""
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
+        return timezone.localdate(timezone=self.zone)
 
 
 class UserManager(BaseUserManager["User"]):

@@ -140,10 +140,13 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             if order
             else None
         )
+        measured = measures_today(client)
         context.update(
             order=order,
             dose=dose,
-            check_form=bound.get("check") or forms.PreDoseCheckForm(),
+            measures_today=measured,
+            check_form=bound.get("check")
+            or forms.PreDoseCheckForm(initial=_check_initial_from(measured)),
             gates=dosing_gates(session.course, timezone.now()),
             clear_form=bound.get("clear") or forms.ReasonForm(),
             administer_form=bound.get("administer")
@@ -185,6 +188,38 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             }
         )
     return context
+
+
+def measures_today(client) -> dict:
+    """The client's complete PHQ-9 and GAD-7 from today (clinic's day), newest of each: the
+    pre-dose checklist asks whether they were done and what PHQ-9 item 9 was (FACTS §4.3)."""
+    from kapcare.measures.models import Response
+
+    today = client.clinic.today()
+    found = {}
+    recent = (
+        Response.objects.filter(
+            clinic_id=client.clinic_id,
+            client=client,
+            instrument_code__in=("phq9", "gad7"),
+            status="complete",
+            completed_at__gte=timezone.now() - timezone.timedelta(days=2),
+        )
+        .select_related("instrument")
+        .order_by("-completed_at", "-id")
+    )
+    for response in recent:
+        local_day = timezone.localtime(response.completed_at, client.clinic.zone).date()
+        if local_day == today:
+            found.setdefault(response.instrument_code, response)
+    return found
+
+
+def _check_initial_from(measured: dict) -> dict:
+    initial = {"phq9_done": "phq9" in measured, "gad7_done": "gad7" in measured}
+    if "phq9" in measured:
+        initial["phq9_item9"] = measured["phq9"].answers.get("9")
+    return initial
 
 
 def _rems_initial(record) -> dict:

@@ -618,3 +618,34 @@ def test_give_the_dose_with_a_witness_then_end_it_then_waste_and_abort_from_the_
     )
     assert response.status_code == 302
     assert LedgerEntry.objects.filter(kind=EntryKind.WASTE, witness=other_nurse).exists()
+
+
+def test_pre_dose_checks_show_and_prefill_todays_phq9_from_measures(
+    clinic, staff, client_record, login
+):
+    import re
+
+    from kapcare.measures.instrument_services import ensure_shipped_instruments
+    from kapcare.measures.models import InstrumentDefinition
+    from kapcare.measures.services import record_response
+
+    ctx = chair(clinic, staff, client_record, check=False)
+    ensure_shipped_instruments(clinic=clinic)
+    phq9 = InstrumentDefinition.objects.get(clinic=clinic, code="phq9", is_active=True)
+    answers = {str(i): 1 for i in range(1, 10)} | {"10": 1}
+    record_response(
+        actor=actor(staff["therapist"], clinic),
+        client=client_record,
+        definition=phq9,
+        answers=answers,
+        course=ctx["course"],
+    )
+
+    url = reverse("dosing:live", args=[client_record.pk, ctx["session"].pk])
+    body = login(staff["nurse"]).get(url).content.decode()
+
+    assert "Completed today in Measures:" in body
+    phq9_done = re.search(r'<input[^>]*name="phq9_done"[^>]*>', body).group(0)
+    gad7_done = re.search(r'<input[^>]*name="gad7_done"[^>]*>', body).group(0)
+    assert "checked" in phq9_done and "checked" not in gad7_done
+    assert re.search(r'<input[^>]*name="phq9_item9"[^>]*value="1"', body)
