@@ -11,6 +11,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import audit_events
 from kapcare.audit.services import record_event
 from kapcare.core.exports import csv_lines
+from kapcare.core.paging import query_without_page
 
 CSV_COLUMNS = [
     "occurred_at",
@@ -53,9 +54,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         object_type="audit.log",
         summary=_("Audit log, page %(page)s") % {"page": page_obj.number},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page_obj": page_obj, "query": query.urlencode()}
+    query = query_without_page(request)
+    context = {"form": form, "page_obj": page_obj, "query": query}
     template = "audit/partials/_event_table.html" if request.htmx else "audit/audit_log.html"
     return render(request, template, context)
 

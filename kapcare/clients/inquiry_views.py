@@ -21,6 +21,7 @@ from kapcare.clients.pathway_forms import (
     add_service_errors,
 )
 from kapcare.clients.pathway_selectors import get_inquiry_for_actor_or_404, inquiry_queue
+from kapcare.core.paging import query_without_page
 
 INQUIRY_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
 PAGE_SIZE = 25
@@ -41,9 +42,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         summary=_("Inquiry queue, page %(page)s") % {"page": page_obj.number},
         details={"inquiry_ids": [i.pk for i in page_obj], "status": status},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page_obj": page_obj, "query": query.urlencode(), "status": status}
+    query = query_without_page(request)
+    context = {"form": form, "page_obj": page_obj, "query": query, "status": status}
     template = "inquiries/partials/_queue.html" if request.htmx else "inquiries/queue.html"
     return render(request, template, context)
 

@@ -17,6 +17,7 @@ from kapcare.clients.forms import CareTeamAddForm, ClientForm, ClientSearchForm
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.clients.tabs import tabs_for
+from kapcare.core.paging import query_without_page
 
 PAGE_SIZE = 25
 
@@ -37,12 +38,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
         summary=_("Client list, page %(page)s") % {"page": page_obj.number},
         details={"client_ids": [c.pk for c in page_obj], "search": bool(search)},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_page(request)
     context = {
         "form": form,
         "page_obj": page_obj,
-        "query": query.urlencode(),
+        "query": query,
         "search": search,
         "status": status,
         "can_create": can_create_client(actor),

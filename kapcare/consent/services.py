@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
+from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.links import mark_used, usable_link_or_404
@@ -24,10 +25,6 @@ from kapcare.consent.selectors import current_document
 def text_sha256(document: ConsentDocument) -> str:
     """The hash of exactly what the signer is shown: title and body."""
     return hashlib.sha256(f"{document.title}\n\n{document.body}".encode()).hexdigest()
-
-
-def _normalised(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def _require_acting_for(actor: Actor, client) -> None:
@@ -109,7 +106,7 @@ def sign_consent(
         errors["agreed"] = _("Tick the box to show you agree.")
     # The message does not repeat the name: on a signing link it would tell whoever holds the
     # link who the client is. Staff see the registered name beside the field instead.
-    if _normalised(typed_name) != _normalised(client.full_name):
+    if not typed_name_matches(typed_name, client.full_name):
         errors["typed_name"] = _("Type your full name exactly as the clinic has it.")
     if errors:
         raise ValidationError(errors)

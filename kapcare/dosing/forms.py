@@ -22,6 +22,7 @@ from kapcare.dosing.models import (
     Site,
 )
 from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
+from kapcare.dosing.services.checks import CHECK_FIELDS
 from kapcare.dosing.services.common import CLOCK_SLACK
 
 BIG = {"class": "form-control-lg"}
@@ -134,26 +135,7 @@ class PreDoseCheckForm(forms.ModelForm):
 
     class Meta:
         model = PreDoseCheck
-        fields = [
-            "recorded_at",
-            "identity_confirmed",
-            "weight_kg",
-            "fasting_hours",
-            "systolic",
-            "diastolic",
-            "heart_rate",
-            "spo2",
-            "pregnancy_test",
-            "medication_changes",
-            "substance_use",
-            "substance_use_last_24h",
-            "intentions",
-            "escort_confirmed",
-            "ride_home_confirmed",
-            "phq9_done",
-            "gad7_done",
-            "phq9_item9",
-        ]
+        fields = ["recorded_at", *CHECK_FIELDS]
         widgets = {
             "weight_kg": forms.NumberInput(attrs=DECIMAL),
             "fasting_hours": forms.NumberInput(attrs=DECIMAL),

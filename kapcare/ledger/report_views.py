@@ -100,8 +100,6 @@ def period(request: HttpRequest) -> HttpResponse:
         audit_listing(
             actor, "period", page_obj, _("Period report %(a)s – %(b)s") % {"a": start, "b": end}
         )
-        query = request.GET.copy()
-        query.pop("page", None)
         context.update(
             rows=reports.period_summary(clinic=actor.clinic, start=start, end=end),
             page_obj=page_obj,

@@ -16,6 +16,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.paging import query_without_page
 from kapcare.ledger import selectors
 from kapcare.ledger.forms import EntryFilterForm
 from kapcare.ledger.models import LedgerEntry, LossReport, Lot
@@ -95,9 +96,8 @@ def entries(request: HttpRequest) -> HttpResponse:
     audit_listing(
         actor, "entries", page_obj, _("Ledger entries, page %(n)s") % {"n": page_obj.number}
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = ledger_context(actor, form=form, page_obj=page_obj, query=query.urlencode())
+    query = query_without_page(request)
+    context = ledger_context(actor, form=form, page_obj=page_obj, query=query)
     template = "ledger/partials/_entry_table.html" if request.htmx else "ledger/entries.html"
     return render(request, template, context)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
+from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import Intake
@@ -104,10 +105,6 @@ def publish_protocol(
             summary=_("Published screening protocol v%(v)s") % {"v": protocol.version},
         )
     return protocol
-
-
-def _normalised(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def _require_clinical(actor: Actor, client) -> None:
@@ -208,7 +205,7 @@ def _check_prescriber_signature(
     errors = {}
     if not reason.strip():
         errors["reason"] = _("Give the clinical reason for this decision.")
-    if _normalised(signature_name) != _normalised(actor.user.full_name):
+    if not typed_name_matches(signature_name, actor.user.full_name):
         errors["signature_name"] = _(
             "Type your full name exactly as on your account (%(name)s)."
         ) % {"name": actor.user.full_name}

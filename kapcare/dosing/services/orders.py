@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.models import TreatmentCourse
@@ -23,10 +24,6 @@ from kapcare.dosing.services.common import require
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
 
 MAX_SESSIONS = 52
-
-
-def _normalised(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 @transaction.atomic
@@ -68,7 +65,7 @@ def sign_dose_order(
         errors["sessions_authorised"] = _("Between 1 and %(n)s sessions.") % {"n": MAX_SESSIONS}
     if valid_until < course.clinic.today():
         errors["valid_until"] = _("The expiry date has passed.")
-    if _normalised(signature_name) != _normalised(actor.user.full_name):
+    if not typed_name_matches(signature_name, actor.user.full_name):
         errors["signature_name"] = _("Type your full name exactly as on your account (%(n)s).") % {
             "n": actor.user.full_name
         }
