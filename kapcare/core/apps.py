@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
     name = "kapcare.core"
     label = "core"
     verbose_name = "kapcare core"
+
+    def ready(self) -> None:
+        from kapcare.core.checks import deprecated_settings
+
+        checks.register(deprecated_settings)
