@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -66,7 +67,9 @@ class LoginView(auth_views.LoginView):
             request=self.request,
             action=AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED,
             label=email,
-            summary=_("Refused unchecked: too many failed sign-ins from this address")
+            summary=_(
+                "Refused without checking the password: too many failed sign-ins from this address"
+            )
             if throttled
             else "",
         )
@@ -89,10 +92,12 @@ logout_view = mfa_exempt(LogoutView.as_view())
 
 
 def _passed_second_factor(request: HttpRequest, device) -> None:
-    """Mark the session verified, under a new session key: a key known before the second
-    factor (fixation, a shared machine) must not become a verified session."""
+    """Mark the session verified, under a new session key and CSRF token (as Django's login
+    does for the password step): a key known before the second factor (fixation, a shared
+    machine) must not become a verified session."""
     otp_login(request, device)
     request.session.cycle_key()
+    rotate_token(request)
 
 
 @mfa_exempt
