@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "kapcare core"
 
     def ready(self) -> None:
-        from kapcare.core.checks import deprecated_settings
+        from kapcare.core.checks import deprecated_settings, rate_limits
 
         checks.register(deprecated_settings)
+        checks.register(rate_limits)

@@ -88,3 +88,14 @@ def test_a_limit_can_be_read_from_settings(settings):
     limit = Limit.from_settings("test_limit")
 
     assert limit == Limit(scope="test_limit", count=2, window=dt.timedelta(seconds=30))
+
+
+def test_a_misconfigured_limit_is_reported_by_the_system_checks(settings):
+    from kapcare.core.checks import rate_limits
+
+    settings.KAPCARE_RATE_LIMITS = {"ok": (3, 60), "no_window": (3, 0), "negative": (-1, 60)}
+
+    errors = rate_limits(None)
+
+    assert sorted(e.msg.split("'")[1] for e in errors) == ["negative", "no_window"]
+    assert {e.id for e in errors} == {"kapcare.E001"}
