@@ -4,6 +4,8 @@ Defaults are production-safe: DEBUG is off, a SECRET_KEY must be given, cookies 
 HSTS is on. `make run` sets DEBUG=1 and a throwaway key for development.
 """
 
+import os
+import warnings
 from pathlib import Path
 
 import environ
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files stay cacheable; outside the rest, so every response
+    # (redirects, lockout, CSRF failures) says no-store.
+    "kapcare.accounts.middleware.NoStoreMiddleware",
     "kapcare.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,6 +166,17 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
 
+# --- Rate limits (kapcare.core.ratelimit): name → (attempts, window in seconds); 0 turns one off.
+# Counted in the database, so every worker shares one count. Staff share a clinic's NAT address:
+# the per-address sign-in limit counts only failures and sits well above what a team mistypes;
+# the per-account lockout above is the per-target limit for sign-in.
+KAPCARE_RATE_LIMITS = {
+    "login_failures_per_address": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=30), 15 * 60),
+    "password_reset_per_address": (env.int("PASSWORD_RESETS_PER_ADDRESS", default=10), 60 * 60),
+    "password_reset_per_email": (env.int("PASSWORD_RESETS_PER_EMAIL", default=3), 60 * 60),
+    "inquiries_per_address": (env.int("INQUIRIES_PER_ADDRESS", default=5), 60 * 60),
+}
+
 # --- Psychotherapy process notes are encrypted at rest with this key (required to write one) ---
 KAPCARE_NOTE_KEY = env.str("KAPCARE_NOTE_KEY", default="")
 
@@ -185,13 +201,26 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Transport security: on unless explicitly running plain HTTP (development, tests) ---
-HTTPS = env.bool("HTTPS", default=not DEBUG)
-SECURE_SSL_REDIRECT = HTTPS
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000) if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
+# KAPCARE_HTTPS, not HTTPS: HTTPS is a CGI variable that wsgiref (runserver) copies into every
+# request, so HTTPS=1 made plain-HTTP requests look secure and served them with HSTS.
+# The old name still works while the new one is unset; `manage.py check` says to rename it.
+KAPCARE_HTTPS_FROM_OLD_NAME = "KAPCARE_HTTPS" not in os.environ and "HTTPS" in os.environ
+if KAPCARE_HTTPS_FROM_OLD_NAME:
+    warnings.warn(
+        "The HTTPS setting is deprecated: set KAPCARE_HTTPS instead (HTTPS is also a CGI "
+        "variable that the development server reads).",
+        DeprecationWarning,
+        stacklevel=1,
+    )
+KAPCARE_HTTPS = env.bool(
+    "HTTPS" if KAPCARE_HTTPS_FROM_OLD_NAME else "KAPCARE_HTTPS", default=not DEBUG
+)
+SECURE_SSL_REDIRECT = KAPCARE_HTTPS
+SESSION_COOKIE_SECURE = KAPCARE_HTTPS
+CSRF_COOKIE_SECURE = KAPCARE_HTTPS
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000) if KAPCARE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = KAPCARE_HTTPS
+SECURE_HSTS_PRELOAD = KAPCARE_HTTPS
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )

@@ -3,7 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
-os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("KAPCARE_HTTPS", "0")
 os.environ.setdefault("KAPCARE_NOTE_KEY", "test-only-note-key")
 
 from kapcare.settings import *  # noqa: F403

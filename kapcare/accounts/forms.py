@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.accounts.throttles import Throttled, check_sign_in_allowed
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -20,6 +22,19 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account is switched off. Ask your clinic admin."),
     }
+
+    throttled: Throttled | None = None
+
+    def clean(self):
+        # Before any password is checked: a connection that has failed too often, across
+        # accounts, learns nothing more until its wait is over.
+        if self.request is not None:
+            try:
+                check_sign_in_allowed(self.request)
+            except Throttled as throttled:
+                self.throttled = throttled
+                raise forms.ValidationError(throttled.text, code="throttled") from None
+        return super().clean()
 
 
 class SecondFactorForm(forms.Form):

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Membership
@@ -26,10 +27,22 @@ def mfa_exempt(view):
     return view
 
 
+# A request the page makes by itself, not the person: HTMX polls send it (hx-headers on every
+# element with hx-trigger="every …"), and so does the idle-warning script. Neither the server
+# nor the script (static/kapcare/js/kapcare.js) takes such a request for activity.
+BACKGROUND_HEADER = "X-Kapcare-Background"
+
+
 def idle_passive(view):
-    """Mark a view whose requests do not count as activity (the session-status poll)."""
+    """Mark a view whose requests never count as activity (the session-status poll)."""
     view.idle_passive = True
     return view
+
+
+def is_background_request(request: HttpRequest, view_func=None) -> bool:
+    """True for a request that must not extend an idle session: the page polling, not a
+    person acting."""
+    return bool(request.headers.get(BACKGROUND_HEADER)) or getattr(view_func, "idle_passive", False)
 
 
 class IdleTimeoutMiddleware:
@@ -57,7 +70,7 @@ class IdleTimeoutMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.user.is_authenticated and not getattr(view_func, "idle_passive", False):
+        if request.user.is_authenticated and not is_background_request(request, view_func):
             request.session[LAST_SEEN_KEY] = time.time()
 
 
@@ -120,3 +133,24 @@ class ClinicContextMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep no copy of what kapcare serves (Cache-Control:
+    no-store): every page, fragment and export a signed-in user gets can hold health
+    information, and a page from a public single-use link can too. Static files are served
+    before this (whitenoise) and stay cacheable. A public page may set its own Cache-Control;
+    a signed-in response is made no-store whatever it set."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(settings.STATIC_URL):
+            return response
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from kapcare.accounts import services
+from kapcare.accounts import services, throttles
 from kapcare.accounts.forms import ClinicSwitchForm, EnrolmentForm, LoginForm, SecondFactorForm
 from kapcare.accounts.middleware import (
     ACTIVE_CLINIC_KEY,
@@ -59,12 +60,21 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form):
         email = self.request.POST.get("username", "")
         locked = getattr(self.request, "axes_locked_out", False)
+        throttled = form.throttled
+        if throttled is None:
+            throttles.count_failed_sign_in(self.request)
         record_security_event(
             request=self.request,
             action=AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED,
             label=email,
+            summary=_(
+                "Refused without checking the password: too many failed sign-ins from this address"
+            )
+            if throttled
+            else "",
         )
-        return super().form_invalid(form)
+        response = super().form_invalid(form)
+        return throttled.mark(response) if throttled else response
 
     def get_success_url(self) -> str:
         # The second factor comes next; MFARequiredMiddleware sends the user there with `next`.
@@ -81,6 +91,15 @@ class LogoutView(auth_views.LogoutView):
 logout_view = mfa_exempt(LogoutView.as_view())
 
 
+def _passed_second_factor(request: HttpRequest, device) -> None:
+    """Mark the session verified, under a new session key and CSRF token (as Django's login
+    does for the password step): a key known before the second factor (fixation, a shared
+    machine) must not become a verified session."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    rotate_token(request)
+
+
 @mfa_exempt
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
@@ -91,7 +110,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = services.verify_second_factor(user=request.user, token=form.cleaned_data["token"])
         if device is not None:
-            otp_login(request, device)
+            _passed_second_factor(request, device)
             record_security_event(
                 request=request, action=AuditAction.MFA_VERIFIED, user=request.user
             )
@@ -124,7 +143,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             user=request.user, device=device, token=form.cleaned_data["token"].strip()
         )
         if codes is not None:
-            otp_login(request, device)
+            _passed_second_factor(request, device)
             record_security_event(
                 request=request, action=AuditAction.MFA_ENROLLED, user=request.user
             )
@@ -201,7 +220,19 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-PasswordResetView = auth_views.PasswordResetView.as_view(
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, limited per address and per e-mail address (throttles.py)."""
+
+    def form_valid(self, form):
+        try:
+            throttles.count_password_reset(self.request, form.cleaned_data["email"])
+        except throttles.Throttled as throttled:
+            form.add_error(throttled.field, throttled.text)
+            return throttled.mark(self.form_invalid(form))
+        return super().form_valid(form)
+
+
+PasswordResetView = ThrottledPasswordResetView.as_view(
     template_name="accounts/password_reset.html",
     email_template_name="accounts/email/password_reset.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",

@@ -29,9 +29,8 @@ from kapcare.clients.models import (
 )
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.clients.services import update_client
+from kapcare.core import ratelimit
 from kapcare.screening.catalogue import CONDITION_KEYS
-
-INQUIRIES_PER_HOUR_PER_SENDER = 5
 
 INQUIRY_FIELDS = (
     "first_name",
@@ -76,13 +75,14 @@ def sender_fingerprint(ip_address: str | None) -> str:
 
 @transaction.atomic
 def submit_inquiry(*, clinic: Clinic, data: dict[str, Any], ip_address: str | None) -> Inquiry:
-    """A visitor's inquiry, queued for the front desk. At most a few per sender per hour."""
+    """A visitor's inquiry, queued for the front desk. At most a few per sender per hour
+    (settings.KAPCARE_RATE_LIMITS["inquiries_per_address"]); a refused or invalid one is not
+    counted, since the attempt is counted inside this transaction."""
+    try:
+        ratelimit.hit(ratelimit.Limit.from_settings("inquiries_per_address"), ip_address)
+    except ratelimit.RateLimited:
+        raise TooManyInquiries from None
     fingerprint = sender_fingerprint(ip_address)
-    recent = Inquiry.objects.filter(
-        source_fingerprint=fingerprint, received_at__gte=timezone.now() - dt.timedelta(hours=1)
-    ).count()
-    if recent >= INQUIRIES_PER_HOUR_PER_SENDER:
-        raise TooManyInquiries
     inquiry = Inquiry(
         clinic=clinic, source_fingerprint=fingerprint, **{f: data[f] for f in INQUIRY_FIELDS}
     )

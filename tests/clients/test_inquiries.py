@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.test import Client as DjangoClient
 from django.urls import reverse
 from django.utils import timezone
@@ -10,8 +11,11 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.clients.models import Client, ContactMethod, Inquiry, InquiryStatus
-from kapcare.clients.pathway import INQUIRIES_PER_HOUR_PER_SENDER, sender_fingerprint
+from kapcare.clients.pathway import sender_fingerprint
+from kapcare.core.models import RateLimitHit
 from kapcare.courses.models import CourseStatus, TreatmentCourse
+
+INQUIRIES_PER_HOUR_PER_SENDER = settings.KAPCARE_RATE_LIMITS["inquiries_per_address"][0]
 
 VALID_INQUIRY = {
     "first_name": "Maya",
@@ -204,6 +208,7 @@ def test_the_rate_limit_forgets_inquiries_older_than_an_hour(clinic):
     for _ in range(INQUIRIES_PER_HOUR_PER_SENDER):
         post_inquiry(VALID_INQUIRY, ip="203.0.113.9")
     Inquiry.objects.update(received_at=timezone.now() - dt.timedelta(minutes=61))
+    RateLimitHit.objects.update(at=timezone.now() - dt.timedelta(minutes=61))
 
     assert post_inquiry(VALID_INQUIRY, ip="203.0.113.9").status_code == 302
 

@@ -23,6 +23,8 @@
   var csrf = (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value ||
     JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
   var deadline, timer;
+  // Sent by polls (hx-headers) and by this script's own status checks: not activity.
+  var BACKGROUND_HEADER = "X-Kapcare-Background";
 
   function restart() {
     deadline = Date.now() + timeout * 1000;
@@ -38,7 +40,9 @@
 
   function check() {
     // Another tab may have kept the session alive: ask the server (this does not count as activity).
-    fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
+    var headers = {};
+    headers[BACKGROUND_HEADER] = "status";
+    fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin", headers: headers })
       .then(function (r) { return r.json(); })
       .then(function (status) {
         // Only the server ends the session: its countdown is rounded down, so "0 left" can come
@@ -75,7 +79,12 @@
     });
   });
 
-  document.body.addEventListener("htmx:afterRequest", restart);
+  // A request the person made (a form, a button) kept the session alive on the server too;
+  // a request the page makes by itself (a poll, marked with the background header) did not.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var headers = (event.detail.requestConfig || {}).headers || {};
+    if (!headers[BACKGROUND_HEADER]) restart();
+  });
   restart();
 })();
 
