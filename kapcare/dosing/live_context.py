@@ -10,6 +10,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.courses.gates import dosing_gates
 from kapcare.dosing import forms, selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
+from kapcare.dosing.consent_withdrawal import withdrawn_during
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
 from kapcare.dosing.monitoring_rules import monitoring_prompts
@@ -93,6 +94,7 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
         "baseline": baseline,
         "review": panel_review(session),
+        "consent_withdrawn_at": withdrawn_during(session),
     }
 
 

@@ -67,7 +67,7 @@ def review(request: HttpRequest, client: Client, session_id: int, request_id: in
         session=session,
     )
     can_decide = can_clear_check(actor, client)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and can_decide and form.is_valid():
         try:
             decided = decide_review_request(
