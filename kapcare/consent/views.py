@@ -146,7 +146,9 @@ def withdraw(request: HttpRequest, client: Client) -> HttpResponse:
                 confirmed=form.cleaned_data["confirmed"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
+            if not _per_field(error):
+                form.add_error(None, error)
+            for field, errors in (error.message_dict if _per_field(error) else {}).items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             if count:

@@ -52,7 +52,7 @@ def session_review(session: DosingSession) -> ReviewRequest | None:
     """The session's latest request, with whether it still waits (for the nurse's panel)."""
     request = (
         ReviewRequest.objects.filter(session=session)
-        .select_related("requested_by", "decided_by")
+        .select_related("requested_by", "decided_by", "pre_dose_check__cleared_by")
         .order_by("-requested_at", "-id")
         .first()
     )

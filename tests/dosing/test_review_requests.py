@@ -266,3 +266,20 @@ def test_the_request_page_and_home_have_bounded_queries(
             ).status_code
             == 200
         )
+
+
+def test_a_clearance_at_the_chair_answers_the_waiting_request(clinic, staff, client_record, login):
+    # Given a waiting request, when a prescriber clears the check on the live page instead
+    ctx = chair(clinic, staff, client_record, check=HIGH_BP)
+    ask_prescriber(actor=ctx["nurse"], session=ctx["session"])
+    services.clear_pre_dose_check(
+        actor=actor(staff["prescriber"], clinic),
+        check=PreDoseCheck.objects.get(),
+        reason="Seen at the chair; 136/82 on recheck",
+    )
+    # Then nobody is asked any more, and the nurse's panel says who cleared it
+    home = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    assert "data-chair-review=" not in home and "data-chair-reviews-badge" not in home
+    live = login(staff["nurse"]).get(_url("live", client_record, ctx["session"])).content.decode()
+    assert "Cleared for dosing" in live and "136/82 on recheck" in live
+    assert "Ask the prescriber" not in live
