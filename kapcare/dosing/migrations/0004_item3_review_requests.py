@@ -30,14 +30,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-requested_at', '-id'],
             },
         ),
-        migrations.RemoveConstraint(
-            model_name='adverseevent',
-            name='adverse_event_serious_matches_severity',
-        ),
-        migrations.AddConstraint(
-            model_name='adverseevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('serious', True), ('severity__in', ['life_threatening', 'severe'])), models.Q(('serious', False), models.Q(('severity__in', ['life_threatening', 'severe']), _negated=True)), _connector='OR'), name='adverse_event_serious_matches_severity'),
-        ),
         migrations.AddField(
             model_name='reviewrequest',
             name='clinic',
