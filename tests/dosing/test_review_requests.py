@@ -283,3 +283,16 @@ def test_a_clearance_at_the_chair_answers_the_waiting_request(clinic, staff, cli
     live = login(staff["nurse"]).get(_url("live", client_record, ctx["session"])).content.decode()
     assert "Cleared for dosing" in live and "136/82 on recheck" in live
     assert "Ask the prescriber" not in live
+
+
+def test_only_someone_at_the_chair_asks(clinic, staff, client_record, login):
+    from django.test import Client
+
+    ctx = chair(clinic, staff, client_record, check=HIGH_BP)
+    address = _url("ask_review", client_record, ctx["session"])
+    assert Client().post(address).status_code == 302  # anonymous: sign in first
+    assert login(staff["nurse"]).get(address).status_code == 405
+    for role in (Role.FRONT_DESK, Role.THERAPIST):
+        response = login(staff[role]).post(address, {"note": ""})
+        assert response.status_code in (302, 403, 404)
+    assert not ReviewRequest.objects.exists()
