@@ -6,6 +6,8 @@ errors keyed by these field names."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.consent.models import WithdrawalChannel
+
 
 class SignForm(forms.Form):
     shown_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
@@ -22,11 +24,24 @@ class SignForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional)"),
+    requested_via = forms.ChoiceField(
+        label=_("Who asked to withdraw, and how"),
+        choices=[("", _("Choose…")), *WithdrawalChannel.choices],
         required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("In the client's words where possible. No reason is needed to withdraw."),
+        help_text=_("In the client's words where possible."),
+    )
+    confirmed = forms.BooleanField(
+        label=_(
+            "I confirm the client withdraws consent: no dose can be given from now until they "
+            "sign again"
+        ),
+        required=False,
     )
 
 

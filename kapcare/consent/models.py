@@ -28,6 +28,16 @@ class ConsentDocument(models.Model):
         return f"{self.title} (version {self.version})"
 
 
+class WithdrawalChannel(models.TextChoices):
+    """How the client told the clinic they withdraw consent."""
+
+    IN_PERSON = "in_person", _("The client, in person")
+    IN_WRITING = "in_writing", _("In writing (letter or signed note)")
+    PHONE = "phone", _("By phone")
+    MESSAGE = "message", _("By e-mail or portal message")
+    REPRESENTATIVE = "representative", _("Through someone authorised to act for the client")
+
+
 class ConsentSignature(models.Model):
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(
@@ -51,6 +61,10 @@ class ConsentSignature(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
+    # Blank only on withdrawals recorded before the channel was asked for.
+    withdrawal_requested_via = models.CharField(
+        _("who asked, and how"), max_length=16, choices=WithdrawalChannel.choices, blank=True
+    )
     withdrawal_recorded_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

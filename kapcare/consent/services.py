@@ -18,8 +18,9 @@ from kapcare.clients.links import mark_used, usable_link_or_404
 from kapcare.clients.models import LinkPurpose
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
-from kapcare.consent.models import ConsentDocument, ConsentSignature
+from kapcare.consent.models import ConsentDocument, ConsentSignature, WithdrawalChannel
 from kapcare.consent.selectors import current_document
+from kapcare.consent.withdrawal import apply_effects
 
 
 def text_sha256(document: ConsentDocument) -> str:
@@ -140,11 +141,32 @@ def sign_consent(
     return signature
 
 
+# A reason in words, not a mark: the record must say why, for the care team and for audit.
+MIN_WITHDRAWAL_REASON = 3
+
+
 @transaction.atomic
-def withdraw_consent(*, actor: Actor, client, reason: str = "") -> int:
+def withdraw_consent(
+    *, actor: Actor, client, requested_via: str, reason: str, confirmed: bool
+) -> int:
     """Withdraw every standing signature at once; dosing is blocked from this moment.
-    Returns how many signatures were withdrawn (0 when there was nothing to withdraw)."""
+
+    Needs who asked and how (`requested_via`, a WithdrawalChannel), the reason in words, and
+    the recorder's explicit confirmation; anything missing is refused field by field and
+    nothing changes. What a withdrawal does to a dosing session in progress is decided by the
+    dosing app (kapcare.dosing.consent_withdrawal, registered through
+    kapcare.consent.withdrawal) and happens in this same transaction. Returns how many
+    signatures were withdrawn (0 when there was nothing to withdraw)."""
     _require_acting_for(actor, client)
+    errors = {}
+    if requested_via not in WithdrawalChannel.values:
+        errors["requested_via"] = _("Say who asked to withdraw, and how.")
+    if len(reason.strip()) < MIN_WITHDRAWAL_REASON:
+        errors["reason"] = _("Give the reason, in the client's words where possible.")
+    if not confirmed:
+        errors["confirmed"] = _("Tick the box to confirm the withdrawal.")
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     standing = ConsentSignature.objects.select_for_update().filter(
         client=client, withdrawn_at__isnull=True
@@ -152,16 +174,18 @@ def withdraw_consent(*, actor: Actor, client, reason: str = "") -> int:
     count = standing.update(
         withdrawn_at=now,
         withdrawal_reason=reason.strip(),
+        withdrawal_requested_via=requested_via,
         withdrawal_recorded_by=actor.user,
     )
     if count:
+        effects = apply_effects(actor, client, reason.strip())
         record_event(
             actor=actor,
             action=AuditAction.UPDATE,
             client=client,
             object_type="consentsignature",
             summary=_("Consent withdrawn"),
-            details={"reason": reason.strip()},
+            details={"reason": reason.strip(), "requested_via": requested_via, "effects": effects},
         )
     return count
 

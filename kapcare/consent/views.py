@@ -32,6 +32,7 @@ from kapcare.consent import selectors, services
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.forms import DocumentForm, SignForm, WithdrawForm
 from kapcare.consent.services import DocumentOutOfDate, text_sha256
+from kapcare.consent.withdrawal import live_notices
 
 
 def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
@@ -127,22 +128,45 @@ def send_link(request: HttpRequest, client: Client) -> HttpResponse:
 
 @client_page(page="consent_withdraw")
 def withdraw(request: HttpRequest, client: Client) -> HttpResponse:
-    """Confirm, then record the client's withdrawal. It takes effect at once."""
-    form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        count = services.withdraw_consent(
-            actor=require_actor(request), client=client, reason=form.cleaned_data["reason"]
-        )
-        if count:
-            messages.warning(
-                request,
-                _("Consent is withdrawn. No dose can be given until the client signs again."),
-            )
-        else:
-            messages.info(request, _("There was no standing consent to withdraw."))
-        return redirect("consent:overview", client_id=client.pk)
+    """Who asked, the reason and a confirmation, then the withdrawal, which takes effect at
+    once. The page shows any dosing session in progress and what withdrawing does to it."""
     standing = [s for s in selectors.signature_history(client) if s.withdrawn_at is None]
-    context = _client_context(request, client, "consent", form=form, standing=standing)
+    # Bound on every POST, even an empty one (an empty QueryDict is falsy).
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not standing:
+        messages.info(request, _("There was no standing consent to withdraw."))
+        return redirect("consent:overview", client_id=client.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.withdraw_consent(
+                actor=require_actor(request),
+                client=client,
+                requested_via=form.cleaned_data["requested_via"],
+                reason=form.cleaned_data["reason"],
+                confirmed=form.cleaned_data["confirmed"],
+            )
+        except ValidationError as error:
+            if not _per_field(error):
+                form.add_error(None, error)
+            for field, errors in (error.message_dict if _per_field(error) else {}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if count:
+                messages.warning(
+                    request,
+                    _("Consent is withdrawn. No dose can be given until the client signs again."),
+                )
+            else:
+                messages.info(request, _("There was no standing consent to withdraw."))
+            return redirect("consent:overview", client_id=client.pk)
+    context = _client_context(
+        request,
+        client,
+        "consent",
+        form=form,
+        standing=standing,
+        live_sessions=live_notices(client),
+    )
     return render(request, "consent/withdraw.html", context)
 
 

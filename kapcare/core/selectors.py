@@ -15,6 +15,7 @@ from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.selectors import integration_overdue
+from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
 from kapcare.screening.selectors import pending_reviews
 
@@ -35,6 +36,7 @@ class HomeSummary:
     drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
     new_inquiries: int = 0
     dosing_notifications: list = field(default_factory=list)
+    chair_reviews: list = field(default_factory=list)
 
     def client_ids_shown(self) -> list[int]:
         ids = {c.pk for c in self.my_clients}
@@ -42,6 +44,7 @@ class HomeSummary:
         ids |= {s.client_id for s in [*self.integration_overdue, *self.reviews_pending]}
         ids |= {n.client_id for n in self.drafts_to_sign}
         ids |= {n.session.client_id for n in self.dosing_notifications}
+        ids |= {r.session.client_id for r in self.chair_reviews}
         return sorted(ids)
 
     @property
@@ -52,6 +55,7 @@ class HomeSummary:
             or self.reviews_pending
             or self.drafts_to_sign
             or self.dosing_notifications
+            or self.chair_reviews
         )
 
 
@@ -106,6 +110,8 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         )
     # Serious adverse events notify the prescriber at once: they lead the home page too.
     summary.dosing_notifications = unread_notifications(actor)
+    # A client waiting in the chair for this prescriber's review comes first of all.
+    summary.chair_reviews = waiting_reviews_for(actor)
     if actor.has_role(Role.PRESCRIBER):
         summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
     return summary

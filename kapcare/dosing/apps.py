@@ -10,3 +10,7 @@ class DosingConfig(AppConfig):
         from kapcare.dosing.gates import register
 
         register()
+        # Withdrawal of consent stops a session not yet dosed (see consent_withdrawal).
+        from kapcare.dosing import consent_withdrawal
+
+        consent_withdrawal.register()

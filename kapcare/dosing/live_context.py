@@ -10,6 +10,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.courses.gates import dosing_gates
 from kapcare.dosing import forms, selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
+from kapcare.dosing.consent_withdrawal import withdrawn_during
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
 from kapcare.dosing.monitoring_rules import monitoring_prompts
@@ -19,6 +20,7 @@ from kapcare.dosing.permissions import (
     can_work_the_chair,
     can_write_session_note,
 )
+from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
@@ -91,6 +93,8 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         "can_ack": can_work_the_chair(actor, session.client),
         "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
         "baseline": baseline,
+        "review": panel_review(session),
+        "consent_withdrawn_at": withdrawn_during(session),
     }
 
 
@@ -153,6 +157,12 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             or forms.AdministerForm(options=options, initial={"amount_mg": dose}),
         )
         context["ready"] = all(g.passed for g in context["gates"])
+        context["ask_review_form"] = ask_form(
+            check=check,
+            review=context["panel"]["review"],
+            can_chair=chair,
+            can_clear=context["can_clear"],
+        )
     if session.status == S.DOSING:
         context["end_form"] = bound.get("end") or forms.EndDosingForm()
     if session.status in AFTER_DOSE:

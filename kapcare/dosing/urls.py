@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kapcare.dosing import entry_views, live_views, record_views, views
+from kapcare.dosing import entry_views, live_views, record_views, review_views, views
 
 app_name = "dosing"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path(S + "check-in/", live_views.check_in, name="check_in"),
     path(S + "checks/", live_views.pre_dose_checks, name="checks"),
     path(S + "checks/<int:check_id>/clear/", live_views.clear_check, name="clear_check"),
+    path(S + "review/", review_views.ask_review, name="ask_review"),
+    path(S + "review/<int:request_id>/", review_views.review, name="review"),
     path(S + "administer/", live_views.administer, name="administer"),
     path(S + "end-dosing/", live_views.end_dosing, name="end_dosing"),
     path(S + "vitals/", entry_views.vitals, name="vitals"),

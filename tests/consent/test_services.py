@@ -115,7 +115,11 @@ def test_withdrawing_fails_the_consent_gate_at_once(clinic, staff, client_record
     assert consent_gate(course, timezone.now()).passed
 
     count = withdraw_consent(
-        actor=actor(staff["therapist"], clinic), client=client_record, reason=" Changed my mind "
+        actor=actor(staff["therapist"], clinic),
+        client=client_record,
+        requested_via="in_person",
+        reason=" Changed my mind ",
+        confirmed=True,
     )
 
     assert count == 1
@@ -131,7 +135,16 @@ def test_withdrawing_fails_the_consent_gate_at_once(clinic, staff, client_record
 
 
 def test_withdrawing_with_nothing_signed_changes_nothing(clinic, staff, client_record):
-    assert withdraw_consent(actor=actor(staff["front_desk"], clinic), client=client_record) == 0
+    assert (
+        withdraw_consent(
+            actor=actor(staff["front_desk"], clinic),
+            client=client_record,
+            requested_via="phone",
+            reason="Not going ahead",
+            confirmed=True,
+        )
+        == 0
+    )
 
 
 def test_a_new_version_fails_the_gate_until_the_client_signs_it(clinic, staff, client_record):

@@ -376,7 +376,10 @@ def test_withdrawal_is_confirmed_then_takes_effect_at_once(
     assert confirm.status_code == 200 and "takes effect immediately" in _text(confirm)
     assert consent_problem(client_record, timezone.now()) is None
 
-    response = http.post(_url(client_record, "consent:withdraw"), {"reason": "Wants to stop"})
+    response = http.post(
+        _url(client_record, "consent:withdraw"),
+        {"requested_via": "in_person", "reason": "Wants to stop", "confirmed": "on"},
+    )
 
     assert response.status_code == 302
     assert not consent_gate(course, timezone.now()).passed

@@ -179,7 +179,13 @@ class Pathway(RuleBasedStateMachine):
     def withdraw_consent(self):
         from kapcare.consent.services import withdraw_consent
 
-        withdraw_consent(actor=self.actors[Role.FRONT_DESK], client=self.client, reason="")
+        withdraw_consent(
+            actor=self.actors[Role.FRONT_DESK],
+            client=self.client,
+            requested_via="in_person",
+            reason="Changed mind",
+            confirmed=True,
+        )
         gate = next(g for g in dosing_gates(self.course) if g.key == "consent")
         assert not gate.passed
 

@@ -67,7 +67,11 @@ def test_withdrawing_consent_fails_the_consent_gate_at_once(clinic, staff, clien
     course = ready_course(clinic=clinic, staff=staff, client=client_record)
 
     withdraw_consent(
-        actor=actor(staff["front_desk"], clinic), client=client_record, reason="Changed mind"
+        actor=actor(staff["front_desk"], clinic),
+        client=client_record,
+        requested_via="in_person",
+        reason="Changed mind",
+        confirmed=True,
     )
 
     gate = _gate(course, "consent")

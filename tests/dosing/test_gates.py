@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from kapcare.consent.services import withdraw_consent
+from kapcare.consent.models import ConsentSignature
 from kapcare.courses.gates import dosing_gates
 from kapcare.courses.models import CourseStatus
 from kapcare.courses.services import publish_care_protocol, transition_course
@@ -27,7 +27,9 @@ def new_screening_protocol(clinic, staff, ctx):
 
 
 def withdraw(clinic, staff, ctx):
-    withdraw_consent(actor=actor(staff["front_desk"], clinic), client=ctx["session"].client)
+    # Withdrawing through the service also stops a session not yet dosed (issue 10 item 5);
+    # here the signature is marked withdrawn under the open session, to prove the gate itself.
+    ConsentSignature.objects.filter(client=ctx["session"].client).update(withdrawn_at=ago(1))
 
 
 def more_preparation(clinic, staff, ctx):

@@ -23,6 +23,7 @@ from kapcare.dosing.models.monitoring import (
 )
 from kapcare.dosing.models.orders import PRODUCT_ROUTES, DoseOrder, Product, Route
 from kapcare.dosing.models.protocol import DosingProtocol
+from kapcare.dosing.models.review import ReviewRequest, ReviewStatus
 from kapcare.dosing.models.session import DosingSession, DosingStatus, SessionStatusChange
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "PregnancyTest",
     "Product",
     "RemsRecord",
+    "ReviewRequest",
+    "ReviewStatus",
     "Route",
     "SessionNote",
     "SessionStatusChange",
