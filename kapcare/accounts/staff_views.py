@@ -227,9 +227,9 @@ def staff_reset_authenticator(request: HttpRequest, member) -> HttpResponse:
 
 
 def _invalid_invitation(request: HttpRequest, state: InvitationState) -> HttpResponse:
-    return render(
-        request, "accounts/staff/invitation_invalid.html", {"state": state.value}, status=400
-    )
+    # A page that explains, like Django's own used reset link (200): the person did nothing
+    # wrong by opening an old e-mail.
+    return render(request, "accounts/staff/invitation_invalid.html", {"state": state.value})
 
 
 @login_not_required

@@ -163,7 +163,7 @@ def test_invite_accept_set_password_then_enrol_mfa(
 
     # The same link does not work twice.
     again = DjangoClient().get(link)
-    assert again.status_code == 400
+    assert again.status_code == 200
     assert "already used" in again.content.decode()
 
 
@@ -179,7 +179,7 @@ def test_an_invalid_invitation_link_shows_a_clear_page(
         reverse("staff:accept_invitation", args=[invitation_uid(user), "set-password"]),
     ):
         response = DjangoClient().get(url)
-        assert response.status_code == 400, url
+        assert response.status_code == 200, url
         assert "This invitation link does not work" in response.content.decode()
 
 
@@ -189,7 +189,7 @@ def test_an_expired_invitation_link_says_so(as_admin, settings, django_capture_o
     link = _link_from_mail()
     settings.KAPCARE_INVITATION_HOURS = -1
     response = DjangoClient().get(link)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "expired" in response.content.decode()
 
 
@@ -200,7 +200,7 @@ def test_a_resent_invitation_replaces_the_old_link(as_admin, django_capture_on_c
     user = User.objects.get(email="nell@clinic.test")
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(reverse("staff:resend_invitation", args=[user.pk]))
-    assert DjangoClient().get(old).status_code == 400
+    assert "does not work" in DjangoClient().get(old).content.decode()
     assert DjangoClient().get(_link_from_mail()).status_code == 302
 
 
