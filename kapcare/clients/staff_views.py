@@ -38,6 +38,16 @@ class StaffCareTeamForm(forms.Form):
             member.memberships.filter(clinic_id=clinic_id).values_list("role", flat=True)
         )
         self.fields["role"].choices = [(r.value, r.label) for r in CARE_TEAM_ROLES if r in held]
+        self.member = member
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.member.is_active:
+            raise forms.ValidationError(
+                _("%(name)s is deactivated; reactivate them before adding them to a care team.")
+                % {"name": self.member.full_name}
+            )
+        return cleaned
 
 
 def _assignments(clinic_id: int, member: User) -> list[CareTeamMember]:

@@ -302,3 +302,30 @@ def test_reset_authenticator_refuses_a_witness_who_is_not_another_admin(
         with pytest.raises(ValidationError):
             staff_services.reset_authenticator(actor=admin_actor, user=nurse, witness=witness)
     assert TOTPDevice.objects.filter(user=nurse).exists()
+
+
+def test_reactivation_lifts_a_lockout_built_up_while_deactivated(admin_actor, staff, settings):
+    # Given a deactivated nurse whose account got locked by attempts while switched off
+    nurse = staff[Role.NURSE]
+    staff_services.deactivate_staff_member(actor=admin_actor, user=nurse)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        DjangoClient().post(
+            reverse("accounts:login"), {"username": nurse.email, "password": TEST_PASSWORD}
+        )
+    # When an admin reactivates them
+    staff_services.reactivate_staff_member(actor=admin_actor, user=nurse)
+    # Then the right password signs them in straight away
+    http = DjangoClient()
+    http.post(reverse("accounts:login"), {"username": nurse.email, "password": TEST_PASSWORD})
+    assert SESSION_KEY in http.session
+
+
+def test_someone_with_an_account_elsewhere_gets_the_roles_and_a_notice_not_a_link(
+    admin_actor, other_clinic, clinic, django_capture_on_commit_callbacks
+):
+    elsewhere = make_staff(other_clinic, Role.NURSE, full_name="Moe Elsewhere")
+    with django_capture_on_commit_callbacks(execute=True):
+        user = _invite(admin_actor, email=elsewhere.email, roles=[Role.NURSE])
+    assert user.pk == elsewhere.pk and user.check_password(TEST_PASSWORD)
+    assert Membership.objects.filter(user=user, clinic=clinic, role=Role.NURSE).exists()
+    assert "/staff/invitation/" not in mail.outbox[0].body

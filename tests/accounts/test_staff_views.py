@@ -342,3 +342,16 @@ def test_care_team_add_refuses_another_clinics_client(as_admin, staff, other_cli
         {"client": foreign.pk, "role": Role.THERAPIST},
     )
     assert not CareTeamMember.objects.filter(user=therapist).exists()
+
+
+def test_a_deactivated_member_is_not_added_to_care_teams(as_admin, staff, clinic):
+    therapist = staff[Role.THERAPIST]
+    client = ClientFactory(clinic=clinic)
+    as_admin.post(reverse("staff:deactivate", args=[therapist.pk]))
+    response = as_admin.post(
+        reverse("staff_care_team:add", args=[therapist.pk]),
+        {"client": client.pk, "role": Role.THERAPIST},
+        follow=True,
+    )
+    assert "is deactivated" in response.content.decode()
+    assert not CareTeamMember.objects.filter(user=therapist).exists()
