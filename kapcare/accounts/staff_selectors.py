@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts.actor import Actor
@@ -46,3 +48,17 @@ def staff_status(user: User) -> str:
     if not user.has_usable_password():
         return "invited"
     return "active"
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether django-axes is refusing this account's sign-ins after too many wrong passwords."""
+    from axes.helpers import get_cool_off  # axes reads settings on import
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(
+        username=user.email.lower(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return attempts.exists()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:user_id>/roles/", views.staff_roles, name="roles"),
     path("<int:user_id>/deactivate/", views.staff_deactivate, name="deactivate"),
     path("<int:user_id>/reactivate/", views.staff_reactivate, name="reactivate"),
+    path("<int:user_id>/unlock/", views.staff_unlock, name="unlock"),
     path("<int:user_id>/invitation/", views.staff_resend_invitation, name="resend_invitation"),
     path(
         "<int:user_id>/reset-authenticator/",

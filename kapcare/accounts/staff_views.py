@@ -28,6 +28,7 @@ from kapcare.accounts.staff_forms import (
 from kapcare.accounts.staff_sections import staff_sections
 from kapcare.accounts.staff_selectors import (
     get_staff_member_or_404,
+    is_locked_out,
     staff_of_clinic,
     staff_status,
 )
@@ -104,6 +105,7 @@ def _detail(request: HttpRequest, member, **forms) -> HttpResponse:
         "deactivate_form": forms.get("deactivate_form") or DeactivateForm(),
         "reset_form": forms.get("reset_form") or ResetAuthenticatorForm(actor=actor),
         "is_self": member.pk == actor.user.pk,
+        "locked_out": member.is_active and is_locked_out(member),
         "sections": [section(request, actor, member) for section in staff_sections()],
     }
     if request.method == "GET":
@@ -186,6 +188,16 @@ def staff_reactivate(request: HttpRequest, member) -> HttpResponse:
     staff_services.reactivate_staff_member(actor=request.actor, user=member)
     return _after_write(
         request, member.pk, _("%(name)s can sign in again.") % {"name": member.full_name}
+    )
+
+
+@_post_only_view
+def staff_unlock(request: HttpRequest, member) -> HttpResponse:
+    staff_services.lift_lockout(actor=request.actor, user=member)
+    return _after_write(
+        request,
+        member.pk,
+        _("%(name)s can sign in again now.") % {"name": member.full_name},
     )
 
 

@@ -49,6 +49,7 @@ def _pages(user_id: int) -> list[tuple[str, str]]:
         ("post", reverse("staff:reactivate", args=[user_id])),
         ("post", reverse("staff:reset_authenticator", args=[user_id])),
         ("post", reverse("staff:resend_invitation", args=[user_id])),
+        ("post", reverse("staff:unlock", args=[user_id])),
         ("post", reverse("staff_care_team:add", args=[user_id])),
     ]
 
@@ -355,3 +356,21 @@ def test_a_deactivated_member_is_not_added_to_care_teams(as_admin, staff, clinic
     )
     assert "is deactivated" in response.content.decode()
     assert not CareTeamMember.objects.filter(user=therapist).exists()
+
+
+def test_admin_lifts_a_sign_in_lockout_from_the_page(as_admin, staff, settings):
+    nurse = staff[Role.NURSE]
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        DjangoClient().post(
+            reverse("accounts:login"), {"username": nurse.email, "password": "wrong"}
+        )
+    page = as_admin.get(reverse("staff:detail", args=[nurse.pk])).content.decode()
+    assert "Sign-in is locked" in page
+
+    assert as_admin.post(reverse("staff:unlock", args=[nurse.pk])).status_code == 302
+
+    http = DjangoClient()
+    http.post(reverse("accounts:login"), {"username": nurse.email, "password": TEST_PASSWORD})
+    assert SESSION_KEY in http.session
+    page = as_admin.get(reverse("staff:detail", args=[nurse.pk])).content.decode()
+    assert "Sign-in is locked" not in page
