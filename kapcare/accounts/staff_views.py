@@ -108,16 +108,15 @@ def _detail(request: HttpRequest, member, **forms) -> HttpResponse:
         "locked_out": member.is_active and is_locked_out(member),
         "sections": [section(request, actor, member) for section in staff_sections()],
     }
-    if request.method == "GET":
-        record_event(
-            actor=actor,
-            action=AuditAction.VIEW,
-            obj=member,
-            object_type="staff",
-            summary=_("Opened the staff page of %(email)s") % {"email": member.email},
-        )
-    status = 400 if any(f.errors for f in forms.values() if f is not None) else 200
-    return render(request, "accounts/staff/detail.html", context, status=status)
+    # Audited whenever shown (also after a failed post): it lists clients by name.
+    record_event(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=member,
+        object_type="staff",
+        summary=_("Opened the staff page of %(email)s") % {"email": member.email},
+    )
+    return render(request, "accounts/staff/detail.html", context)
 
 
 @staff_required(Role.CLINIC_ADMIN)

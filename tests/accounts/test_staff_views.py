@@ -235,7 +235,7 @@ def test_admin_changes_roles(as_admin, staff, clinic):
 
 def test_admin_cannot_remove_own_admin_role_from_the_page(as_admin, admin, clinic):
     response = as_admin.post(reverse("staff:roles", args=[admin.pk]), {"roles": [Role.NURSE]})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "own admin role" in response.content.decode()
     assert Membership.objects.filter(user=admin, role=Role.CLINIC_ADMIN).exists()
 
@@ -286,7 +286,7 @@ def test_reset_authenticator_needs_a_valid_second_admin(as_admin, admin, staff, 
             "witness_token": _code(prescriber),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "another active clinic admin" in response.content.decode()
     # A second admin with the wrong password
     second = make_staff(clinic, Role.CLINIC_ADMIN, full_name="Second Admin")
@@ -294,7 +294,7 @@ def test_reset_authenticator_needs_a_valid_second_admin(as_admin, admin, staff, 
         url,
         {"witness_email": second.email, "witness_password": "nope", "witness_token": "123456"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert TOTPDevice.objects.filter(user=nurse).exists()
 
     response = as_admin.post(
