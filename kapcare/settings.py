@@ -183,6 +183,8 @@ KAPCARE_NOTE_KEY = env.str("KAPCARE_NOTE_KEY", default="")
 # --- MFA (django-otp) ---
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="kapcare")
 KAPCARE_RECOVERY_CODE_COUNT = 10
+# A new staff member's invitation link works once, for this long.
+KAPCARE_INVITATION_HOURS = env.int("INVITATION_HOURS", default=72)
 
 # --- Content Security Policy: no inline script or style anywhere ---
 CONTENT_SECURITY_POLICY = {

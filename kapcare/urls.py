@@ -24,6 +24,8 @@ urlpatterns = [
     path("consent-documents/", include("kapcare.consent.document_urls")),
     path("integration/", include("kapcare.courses.integration_urls")),
     path("audit/", include("kapcare.audit.urls")),
+    path("staff/", include("kapcare.accounts.staff_urls")),
+    path("staff/", include("kapcare.clients.staff_urls")),
     path("measures/", include("kapcare.measures.admin_urls")),
     path("outcomes/", include("kapcare.outcomes.urls")),
     path("dosing/", include("kapcare.dosing.clinic_urls")),
