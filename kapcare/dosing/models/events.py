@@ -22,7 +22,9 @@ class Severity(models.TextChoices):
 
 
 # Severe and life-threatening events are serious: the prescriber is told at once.
-SERIOUS = frozenset({Severity.SEVERE, Severity.LIFE_THREATENING})
+# A tuple, not a set: the check constraint below is built from it and its order must be stable
+# or makemigrations sees a new constraint on every run.
+SERIOUS = (Severity.SEVERE, Severity.LIFE_THREATENING)
 
 
 class Outcome(models.TextChoices):
