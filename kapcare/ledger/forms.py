@@ -3,22 +3,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.witness import WitnessFields
-from kapcare.dosing.models import DosingSession
 from kapcare.ledger import rules
 from kapcare.ledger.models import (
     Balance,
     DisposalMethod,
     EntryKind,
-    LedgerEntry,
     Location,
     LossKind,
     Product,
@@ -177,37 +173,12 @@ class TransferForm(StockForm):
         )
 
 
-def recent_dosed_sessions(clinic_id: int):
-    """Sessions with a dose from the ledger in the last day (what is left of them is wasted)."""
-    since = timezone.now() - dt.timedelta(hours=24)
-    ids = (
-        LedgerEntry.objects.filter(
-            clinic_id=clinic_id, kind=EntryKind.ADMINISTRATION, occurred_at__gte=since
-        )
-        .order_by("-sequence")
-        .values_list("dosing_session_id", flat=True)[:20]
-    )
-    return DosingSession.objects.filter(clinic_id=clinic_id, pk__in=list(ids)).select_related(
-        "client"
-    )
-
-
-class SessionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, session: DosingSession) -> str:
-        return _("%(client)s · dosing session %(n)s") % {
-            "client": session.client.full_name,
-            "n": session.number,
-        }
-
-
 class WasteForm(StockForm, WitnessFields):
-    field_order = ["balance", "quantity", "unit", "dosing_session", "reason"]
-    dosing_session = SessionChoiceField(
-        label=_("From the dose of"),
-        queryset=DosingSession.objects.none(),
-        required=False,
-        help_text=_("When this is what is left of a client's dose."),
-    )
+    """Waste not tied to a dosing session (a dropped vial, an expired opened one). Waste of a
+    session's dose is recorded on the session's page: only the dosing service, under the
+    session's lock, knows what was drawn and what is left of it."""
+
+    field_order = ["balance", "quantity", "unit", "reason"]
     reason = forms.CharField(
         label=_("How and why it was wasted"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -216,7 +187,6 @@ class WasteForm(StockForm, WitnessFields):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
-        self.fields["dosing_session"].queryset = recent_dosed_sessions(actor.clinic_id)
         self.witness = None
 
     def clean(self):
