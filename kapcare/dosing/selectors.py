@@ -105,7 +105,6 @@ def live_view(session: DosingSession) -> dict:
     )
     note = SessionNote.objects.filter(session=session).select_related("updated_by").first()
     return {
-        "wastes": session_wastes(session),
         "checks": checks,
         "check": checks[-1] if checks else None,
         "vitals": vitals,
