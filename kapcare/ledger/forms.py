@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.witness import WitnessFields
+from kapcare.core.decimals import column_problem, decimal_form_field
 from kapcare.ledger import rules
 from kapcare.ledger.models import (
     Balance,
     DisposalMethod,
     EntryKind,
+    LedgerEntry,
     Location,
     LossKind,
     Product,
@@ -48,11 +50,11 @@ class BalanceChoiceField(forms.ModelChoiceField):
 class QuantityFields(forms.Form):
     """A quantity and its unit; `quantity_mg(product)` gives it in mg after cleaning."""
 
-    quantity = forms.DecimalField(
+    quantity = decimal_form_field(
+        LedgerEntry,
+        "quantity_mg",
         label=_("Quantity"),
         min_value=Decimal("0.001"),
-        max_digits=12,
-        decimal_places=3,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="mg")
@@ -63,7 +65,7 @@ class QuantityFields(forms.Form):
         if quantity is None or not unit:
             return None
         try:
-            return rules.to_mg(
+            quantity_mg = rules.to_mg(
                 quantity,
                 unit,
                 mg_per_unit=product.mg_per_unit,
@@ -75,6 +77,12 @@ class QuantityFields(forms.Form):
                 _("%(product)s is not a liquid: use units or mg.") % {"product": product.name},
             )
             return None
+        # In mg the quantity must still fit the ledger's column (and so every balance after it).
+        problem = column_problem(LedgerEntry, "quantity_mg", quantity_mg)
+        if problem:
+            self.add_error("quantity", problem)
+            return None
+        return quantity_mg
 
 
 class StockForm(QuantityFields):
@@ -250,10 +258,10 @@ class LossFollowUpForm(forms.Form):
 
 class CorrectionForm(WitnessFields):
     field_order = ["quantity_mg", "reason"]
-    quantity_mg = forms.DecimalField(
+    quantity_mg = decimal_form_field(
+        LedgerEntry,
+        "quantity_mg",
         label=_("Change in mg (negative takes stock off)"),
-        max_digits=12,
-        decimal_places=3,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
     reason = forms.CharField(
