@@ -27,6 +27,7 @@ class Parameter:
 
 PRE_DOSE = _("Pre-dose checks")
 LIMITS = _("Dose limits")
+CEILINGS = _("Hard dose ceilings (no override)")
 MONITORING = _("Monitoring and alerts")
 DISCHARGE = _("Discharge")
 
@@ -116,6 +117,42 @@ PARAMETERS: list[Parameter] = [
     Parameter("intranasal_max_mg_per_kg", None, "mg/kg", "§4.1 (fixed doses)", LIMITS),
     Parameter("intranasal_min_mg", Decimal("56"), "mg", "§4.1 Spravato 56 or 84 mg [V][K]", LIMITS),
     Parameter("intranasal_max_mg", Decimal("84"), "mg", "§4.1 Spravato 56 or 84 mg [V][K]", LIMITS),
+    # --- Hard ceilings by route: no override passes them (FACTS.md §4.1) ---
+    # Twice the route's usual maximum. Routes dosed per kg get an mg ceiling at that per-kg
+    # ceiling for a 100 kg adult; routes dosed in mg a per-kg ceiling at their mg ceiling for
+    # a 60 kg adult. [?]: a clinician confirms these before a clinic relies on them.
+    Parameter(
+        "iv_ceiling_mg_per_kg", Decimal("2.0"), "mg/kg", "§4.1 2 × IV maximum 1.0 mg/kg", CEILINGS
+    ),
+    Parameter("iv_ceiling_mg", Decimal("200"), "mg", "§4.1 2 × 1.0 mg/kg for 100 kg [?]", CEILINGS),
+    Parameter(
+        "im_ceiling_mg_per_kg", Decimal("2.0"), "mg/kg", "§4.1 2 × IM maximum 1.0 mg/kg", CEILINGS
+    ),
+    Parameter("im_ceiling_mg", Decimal("300"), "mg", "§4.1 2 × IM fixed 150 mg [?]", CEILINGS),
+    Parameter(
+        "sublingual_ceiling_mg_per_kg",
+        Decimal("10"),
+        "mg/kg",
+        "§4.1 600 mg for 60 kg [?]",
+        CEILINGS,
+    ),
+    Parameter(
+        "sublingual_ceiling_mg", Decimal("600"), "mg", "§4.1 2 × SL maximum 300 mg [?]", CEILINGS
+    ),
+    Parameter(
+        "intranasal_ceiling_mg_per_kg",
+        Decimal("2.8"),
+        "mg/kg",
+        "§4.1 168 mg for 60 kg [?]",
+        CEILINGS,
+    ),
+    Parameter(
+        "intranasal_ceiling_mg",
+        Decimal("168"),
+        "mg",
+        "§4.1 2 × Spravato maximum 84 mg [V][K]",
+        CEILINGS,
+    ),
     # --- Monitoring schedule and alert thresholds (FACTS.md §4.4, §1.6) ---
     Parameter(
         "vitals_interval_minutes", 15, "min", "§4.4 every 15 min (IV q10–15 min) [V]", MONITORING

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
 from kapcare.courses.models import CourseStatus, TreatmentCourse
+from kapcare.courses.states import CLOSED
 from kapcare.dosing import services
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import (
@@ -73,17 +74,23 @@ def load_dosing_demo(clinic: Clinic, staff: dict[str, User]) -> None:
             .select_related("client")
             .order_by("id")
         )
-        for course in courses[1:4]:
-            _completed_history(course, staff, prescriber)
+        for index, course in enumerate(courses):
+            if 1 <= index < 4:
+                _completed_history(course, staff, prescriber)
+            else:
+                _link_history_to_an_order(course, prescriber)
+        closed = TreatmentCourse.objects.filter(clinic=clinic).exclude(status=CourseStatus.ACTIVE)
+        for course in closed.select_related("client").order_by("id"):
+            _link_history_to_an_order(course, prescriber)
         if courses:
             _in_the_chair(courses[0], staff, nurse, prescriber)
 
 
-def _order(course, prescriber, **fields) -> DoseOrder:
+def _order(course, prescriber, *, sessions_authorised: int = 6, **fields) -> DoseOrder:
     return services.sign_dose_order(
         actor=prescriber,
         course=course,
-        sessions_authorised=6,
+        sessions_authorised=sessions_authorised,
         valid_until=course.clinic.today() + dt.timedelta(days=30),
         signature_name=prescriber.user.full_name,
         instructions="Ondansetron 4 mg ODT 30 min before if nauseous last time.",
@@ -91,19 +98,55 @@ def _order(course, prescriber, **fields) -> DoseOrder:
     )
 
 
-def _completed_history(course, staff, prescriber) -> None:
-    """Details for sessions the pathway demo recorded only as discharged."""
-    sessions = list(
+def _dosed_history(course) -> list[DosingSession]:
+    return list(
         course.dosing_sessions.filter(status=DosingStatus.DISCHARGED, dose_started_at__isnull=False)
     )
+
+
+def _link_history_to_an_order(course, prescriber) -> DoseOrder | None:
+    """The order the pathway demo's dosed sessions were given under: signed the day before
+    the first of them and linked to each, so its "sessions used" counts them."""
+    sessions = _dosed_history(course)
     if not sessions:
-        return
+        return None
     given = LedgerEntry.objects.filter(dosing_session__in=sessions, kind=EntryKind.ADMINISTRATION)
     dose_mg = -given[0].quantity_mg if given else Decimal("70")
-    order = _order(course, prescriber, product="racemic", route="im", dose_mg=dose_mg)
+    fields = {
+        "product": "racemic",
+        "route": "im",
+        "dose_mg": dose_mg,
+        "sessions_authorised": max(6, len(sessions)),
+    }
+    if course.status in CLOSED:
+        # A finished course takes no new orders through the service; its old one is history.
+        order = DoseOrder.objects.create(
+            clinic=course.clinic,
+            client=course.client,
+            course=course,
+            valid_until=timezone.localdate(
+                max(s.dose_started_at for s in sessions), course.clinic.zone
+            ),
+            protocol=services.ensure_dosing_protocol(clinic=course.clinic),
+            signed_by=prescriber.user,
+            signature_name=prescriber.user.full_name,
+            **fields,
+        )
+    else:
+        order = _order(course, prescriber, **fields)
     DoseOrder.objects.filter(pk=order.pk).update(
         signed_at=min(s.dose_started_at for s in sessions) - dt.timedelta(days=1)
     )
+    DosingSession.objects.filter(pk__in=[s.pk for s in sessions]).update(dose_order=order)
+    return order
+
+
+def _completed_history(course, staff, prescriber) -> None:
+    """Details for sessions the pathway demo recorded only as discharged."""
+    sessions = _dosed_history(course)
+    order = _link_history_to_an_order(course, prescriber)
+    if order is None:
+        return
     protocol = services.ensure_dosing_protocol(clinic=course.clinic)
     nurse, therapist = staff["nurse"], _therapist_of(course)
     for session in sessions:

@@ -11,9 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.witness import WitnessFields
+from kapcare.core.decimals import column_problem, decimal_form_field
 from kapcare.dosing.defaults import DISSOCIATION_SCALES, SEDATION_LEVELS
 from kapcare.dosing.models import (
+    Administration,
     AdverseEventKind,
+    DoseOrder,
     Outcome,
     PreDoseCheck,
     Product,
@@ -75,8 +78,10 @@ class ScheduleForm(forms.Form):
 class DoseOrderForm(forms.Form):
     product = forms.ChoiceField(label=_("Product"), choices=Product.choices)
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices)
-    dose = forms.DecimalField(
-        label=_("Dose"), min_value=Decimal("0.001"), max_digits=7, decimal_places=3
+    # Bounded by the mg/kg column (the finer of the two); an mg dose is held to its own
+    # column in clean().
+    dose = decimal_form_field(
+        DoseOrder, "dose_mg_per_kg", label=_("Dose"), min_value=Decimal("0.001")
     )
     dose_unit = forms.ChoiceField(
         label=_("Unit"),
@@ -101,6 +106,17 @@ class DoseOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     signature_name = forms.CharField(label=_("Type your full name to sign"), max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        dose, unit = data.get("dose"), data.get("dose_unit")
+        if dose is not None and unit:
+            problem = column_problem(
+                DoseOrder, "dose_mg_per_kg" if unit == "mg_per_kg" else "dose_mg", dose
+            )
+            if problem:
+                self.add_error("dose", problem)
+        return data
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -168,11 +184,11 @@ class PreDoseCheckForm(forms.ModelForm):
 class AdministerForm(TimedForm, WitnessFields):
     time_fields = ("started_at",)
     stock = forms.ChoiceField(label=_("Lot and location"))
-    amount_mg = forms.DecimalField(
+    amount_mg = decimal_form_field(
+        Administration,
+        "amount_mg",
         label=_("Amount (mg)"),
         min_value=Decimal("0.1"),
-        max_digits=7,
-        decimal_places=2,
         widget=forms.NumberInput(attrs=DECIMAL),
     )
     started_at = WhenField(label=_("Given (infusion started) at"))
@@ -332,8 +348,13 @@ class AdverseEventForm(TimedForm):
 
 
 class WasteForm(WitnessFields):
-    quantity_mg = forms.DecimalField(
-        label=_("Amount wasted (mg)"), min_value=Decimal("0.001"), max_digits=8, decimal_places=3
+    # Waste is booked to the 0.01 mg the session's waste column holds.
+    quantity_mg = decimal_form_field(
+        Administration,
+        "waste_mg",
+        label=_("Amount wasted (mg)"),
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs=DECIMAL),
     )
     reason = forms.CharField(label=_("Why and how"), widget=forms.Textarea(attrs={"rows": 2}))
 

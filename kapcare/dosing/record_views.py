@@ -38,6 +38,7 @@ def _record_context(session) -> dict:
         "data": data,
         "chart": as_data_uri(chart),
         "timeline": selectors.timeline(session, data),
+        "wastes": selectors.session_wastes(session),
         "discharge": Discharge.objects.filter(session=session)
         .select_related("discharged_by")
         .first(),

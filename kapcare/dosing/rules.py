@@ -229,6 +229,50 @@ def limit_findings(
     return found
 
 
+def ceiling_findings(
+    *,
+    limits: Mapping[str, Decimal | None],
+    dose_mg: Decimal | None = None,
+    mg_per_kg: Decimal | None = None,
+) -> list[str]:
+    """Each hard ceiling of the route the dose goes above, in words. Unlike the limits, no
+    override reason lets a dose above a ceiling through (FACTS.md §4.1: by default twice the
+    route's usual maximum). Unknown values are not judged."""
+    found = []
+    for value, bound, unit in (
+        (dose_mg, limits.get("ceiling_mg"), "mg"),
+        (mg_per_kg, limits.get("ceiling_mg_per_kg"), "mg/kg"),
+    ):
+        if value is not None and bound is not None and Decimal(value) > Decimal(bound):
+            found.append(
+                _("%(v)s %(u)s is above this route's hard ceiling of %(b)s %(u)s")
+                % {
+                    "v": _num(Decimal(value).quantize(Decimal("0.001"))),
+                    "b": _num(bound),
+                    "u": unit,
+                }
+            )
+    return found
+
+
+# An override is the prescriber's clinical reasoning, kept with the order for whoever gives
+# the dose: a sentence of several words, not a token such as "x" or "ok".
+OVERRIDE_MIN_CHARS = 20
+OVERRIDE_MIN_WORDS = 4
+
+
+def override_reason_problem(reason: str) -> str | None:
+    """Why `reason` is not a real override reason (too short, too few words), or None."""
+    text = " ".join((reason or "").split())
+    words = [w for w in re.split(r"\W+", text) if any(ch.isalpha() for ch in w)]
+    if len(text) < OVERRIDE_MIN_CHARS or len(words) < OVERRIDE_MIN_WORDS:
+        return _(
+            "Give the reason in a sentence: at least %(w)s words and %(c)s characters, saying "
+            "why this dose is right for this client."
+        ) % {"w": OVERRIDE_MIN_WORDS, "c": OVERRIDE_MIN_CHARS}
+    return None
+
+
 def order_problems(
     *,
     order: Mapping[str, Any],
@@ -266,6 +310,12 @@ def order_problems(
     per_kg = order["dose_mg_per_kg"]
     if per_kg is None and weight_kg:
         per_kg = Decimal(dose) / Decimal(weight_kg)
+    ceilings = ceiling_findings(limits=limits, dose_mg=dose, mg_per_kg=per_kg)
+    if ceilings:
+        out.append(
+            _("Today's dose is above the hard ceiling (%(f)s): no override allows it.")
+            % {"f": "; ".join(ceilings)}
+        )
     findings = limit_findings(
         route=order["route"],
         limits=limits,
@@ -296,3 +346,38 @@ def remainder_mg(amount_mg: Decimal, mg_per_unit: Decimal) -> Decimal:
 
 def infusion_rate_mg_per_hour(amount_mg: Decimal, minutes: int) -> Decimal:
     return (Decimal(amount_mg) * 60 / Decimal(minutes)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+# --- Waste (FACTS.md §5.7) ------------------------------------------------------------------
+
+WASTE_STEP = Decimal("0.01")
+
+
+def waste_problem(
+    *,
+    quantity_mg: Decimal | None,
+    dose_mg: Decimal,
+    undelivered_mg: Decimal,
+    remainder_mg: Decimal,
+) -> str | None:
+    """Why `quantity_mg` cannot be wasted as "drawn but not given", or None when it can.
+
+    Drawn = dose + the rest of the opened units (wasted at once). Waste of the dose moves mg
+    from given to wasted, so given + wasted = drawn holds; it is refused beyond what is still
+    counted as given, and finer than 0.01 mg (what the records hold)."""
+    if quantity_mg is None:
+        return _("Enter an amount of more than 0 mg.")
+    quantity = Decimal(quantity_mg)
+    if not quantity.is_finite() or quantity <= 0:
+        return _("Enter an amount of more than 0 mg.")
+    given = Decimal(dose_mg) - Decimal(undelivered_mg)
+    if quantity > given:
+        drawn = Decimal(dose_mg) + Decimal(remainder_mg)
+        wasted = Decimal(remainder_mg) + Decimal(undelivered_mg)
+        return _(
+            "%(drawn)s mg was drawn: %(given)s mg counted as given and %(wasted)s mg already "
+            "wasted. At most %(given)s mg more can be wasted."
+        ) % {"drawn": _num(drawn), "given": _num(given), "wasted": _num(wasted)}
+    if quantity != quantity.quantize(WASTE_STEP):
+        return _("Enter the amount to 0.01 mg.")
+    return None

@@ -25,6 +25,7 @@ from kapcare.dosing.models import (
     VitalSign,
 )
 from kapcare.dosing.permissions import sessions_visible_to
+from kapcare.ledger.models import EntryKind, LedgerEntry
 
 AWAITING_DOSE = (DosingStatus.CHECKED_IN, DosingStatus.PRE_DOSE_CHECKS)
 
@@ -44,10 +45,9 @@ def current_order(course) -> DoseOrder | None:
 
 
 def sessions_used(order: DoseOrder) -> int:
-    """Sessions in which a dose under this order was given."""
-    return Administration.objects.filter(
-        session__dose_order=order, kind=AdministrationKind.DOSE
-    ).count()
+    """Sessions in which a dose under this order was given (the dose's start is recorded
+    with it, in the same transaction as its administration)."""
+    return DosingSession.objects.filter(dose_order=order, dose_started_at__isnull=False).count()
 
 
 def awaiting_session(course) -> DosingSession | None:
@@ -118,6 +118,19 @@ def live_view(session: DosingSession) -> dict:
     }
 
 
+def session_wastes(session: DosingSession) -> list:
+    """Every witnessed waste booked against the session, in time order: the rest of the
+    opened units and anything drawn but not given. Each carries `wasted_mg` (positive)."""
+    wastes = list(
+        LedgerEntry.objects.filter(
+            clinic_id=session.clinic_id, dosing_session=session, kind=EntryKind.WASTE
+        ).order_by("occurred_at", "sequence")
+    )
+    for entry in wastes:
+        entry.wasted_mg = -entry.quantity_mg
+    return wastes
+
+
 def baseline_of(check: PreDoseCheck | None) -> dict | None:
     if check is None:
         return None
@@ -175,12 +188,7 @@ def client_orders(client) -> list[DoseOrder]:
     return list(
         DoseOrder.objects.filter(client=client)
         .select_related("signed_by", "cancelled_by", "protocol")
-        .annotate(
-            used=Count(
-                "sessions__administrations",
-                filter=Q(sessions__administrations__kind=AdministrationKind.DOSE),
-            )
-        )
+        .annotate(used=Count("sessions", filter=Q(sessions__dose_started_at__isnull=False)))
         .order_by("-signed_at", "-id")
     )
 

@@ -13,8 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.witness import WitnessFields
+from kapcare.core.decimals import column_problem, decimal_form_field
 from kapcare.ledger import rules
-from kapcare.ledger.models import Balance, CaseStatus, CountMethod, CountPurpose, CountTiming
+from kapcare.ledger.models import (
+    Balance,
+    CaseStatus,
+    CountMethod,
+    CountPurpose,
+    CountTiming,
+    LedgerEntry,
+)
 from kapcare.ledger.reconciliation import CountLine
 
 TIMING_CHOICES = [
@@ -57,11 +65,12 @@ class CountForm(WitnessFields):
         self.fields["purpose"].initial = purposes[0]
         for row in rows:
             product = row.lot.product
-            self.fields[f"counted_{row.pk}"] = forms.DecimalField(
+            # Typed in units (four places) or mg; in mg it must fit the count's column.
+            self.fields[f"counted_{row.pk}"] = decimal_form_field(
+                LedgerEntry,
+                "quantity_units",
                 label=_("Counted, lot %(lot)s") % {"lot": row.lot.lot_number},
                 min_value=Decimal(0),
-                max_digits=12,
-                decimal_places=4,
                 widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
             )
             if self.inventory:
@@ -101,6 +110,10 @@ class CountForm(WitnessFields):
             counted_mg = rules.to_mg(
                 counted, unit, mg_per_unit=product.mg_per_unit, concentration=None
             )
+            problem = column_problem(LedgerEntry, "counted_mg", counted_mg)
+            if problem:
+                self.add_error(f"counted_{row.pk}", problem)
+                continue
             sealed = cleaned.get(f"sealed_{row.pk}")
             container_mg = product.mg_per_unit * product.units_per_container
             if sealed is not None and sealed * container_mg > counted_mg:

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.witness import WitnessFields
-from kapcare.dosing.models import DosingSession
+from kapcare.core.decimals import column_problem, decimal_form_field
 from kapcare.ledger import rules
 from kapcare.ledger.models import (
     Balance,
@@ -52,11 +50,11 @@ class BalanceChoiceField(forms.ModelChoiceField):
 class QuantityFields(forms.Form):
     """A quantity and its unit; `quantity_mg(product)` gives it in mg after cleaning."""
 
-    quantity = forms.DecimalField(
+    quantity = decimal_form_field(
+        LedgerEntry,
+        "quantity_mg",
         label=_("Quantity"),
         min_value=Decimal("0.001"),
-        max_digits=12,
-        decimal_places=3,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="mg")
@@ -67,7 +65,7 @@ class QuantityFields(forms.Form):
         if quantity is None or not unit:
             return None
         try:
-            return rules.to_mg(
+            quantity_mg = rules.to_mg(
                 quantity,
                 unit,
                 mg_per_unit=product.mg_per_unit,
@@ -79,6 +77,12 @@ class QuantityFields(forms.Form):
                 _("%(product)s is not a liquid: use units or mg.") % {"product": product.name},
             )
             return None
+        # In mg the quantity must still fit the ledger's column (and so every balance after it).
+        problem = column_problem(LedgerEntry, "quantity_mg", quantity_mg)
+        if problem:
+            self.add_error("quantity", problem)
+            return None
+        return quantity_mg
 
 
 class StockForm(QuantityFields):
@@ -177,37 +181,12 @@ class TransferForm(StockForm):
         )
 
 
-def recent_dosed_sessions(clinic_id: int):
-    """Sessions with a dose from the ledger in the last day (what is left of them is wasted)."""
-    since = timezone.now() - dt.timedelta(hours=24)
-    ids = (
-        LedgerEntry.objects.filter(
-            clinic_id=clinic_id, kind=EntryKind.ADMINISTRATION, occurred_at__gte=since
-        )
-        .order_by("-sequence")
-        .values_list("dosing_session_id", flat=True)[:20]
-    )
-    return DosingSession.objects.filter(clinic_id=clinic_id, pk__in=list(ids)).select_related(
-        "client"
-    )
-
-
-class SessionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, session: DosingSession) -> str:
-        return _("%(client)s · dosing session %(n)s") % {
-            "client": session.client.full_name,
-            "n": session.number,
-        }
-
-
 class WasteForm(StockForm, WitnessFields):
-    field_order = ["balance", "quantity", "unit", "dosing_session", "reason"]
-    dosing_session = SessionChoiceField(
-        label=_("From the dose of"),
-        queryset=DosingSession.objects.none(),
-        required=False,
-        help_text=_("When this is what is left of a client's dose."),
-    )
+    """Waste not tied to a dosing session (a dropped vial, an expired opened one). Waste of a
+    session's dose is recorded on the session's page: only the dosing service, under the
+    session's lock, knows what was drawn and what is left of it."""
+
+    field_order = ["balance", "quantity", "unit", "reason"]
     reason = forms.CharField(
         label=_("How and why it was wasted"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -216,7 +195,6 @@ class WasteForm(StockForm, WitnessFields):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
-        self.fields["dosing_session"].queryset = recent_dosed_sessions(actor.clinic_id)
         self.witness = None
 
     def clean(self):
@@ -280,10 +258,10 @@ class LossFollowUpForm(forms.Form):
 
 class CorrectionForm(WitnessFields):
     field_order = ["quantity_mg", "reason"]
-    quantity_mg = forms.DecimalField(
+    quantity_mg = decimal_form_field(
+        LedgerEntry,
+        "quantity_mg",
         label=_("Change in mg (negative takes stock off)"),
-        max_digits=12,
-        decimal_places=3,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
     reason = forms.CharField(

@@ -113,7 +113,6 @@ def waste(request: HttpRequest) -> HttpResponse:
                 location=row.location,
                 quantity_mg=data["quantity_mg"],
                 reason=data["reason"],
-                dosing_session=data["dosing_session"],
             )
         except ValidationError as error:
             form_error(form, error, QUANTITY)

@@ -259,3 +259,73 @@ def record_waste(
         witness_id=witness.pk,
     )
     return entry
+
+
+@transaction.atomic
+def record_undelivered_waste(
+    *,
+    actor: Actor,
+    witness: User,
+    administration: LedgerEntry,
+    quantity_mg: Decimal,
+    reason: str,
+    occurred_at: dt.datetime | None = None,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Part of an administered dose that was drawn up but not given (an infusion stopped
+    early), wasted under a witness. The administration entry over-states what the client got
+    by this much, so a correction naming it gives the quantity back, and a waste entry takes
+    it out again: the lot's balance does not move (the drug left stock once, when it was
+    drawn), and the session's entries still add up to what was drawn. Called only by the
+    dosing app's session-waste service, under the session's row lock, which checks the amount
+    against what is still counted as given."""
+    check_scope(actor, LedgerAction.WASTE, administration)
+    check_witness(actor, witness)
+    if administration.kind != EntryKind.ADMINISTRATION or administration.dosing_session_id is None:
+        raise ValidationError(_("Only a dose given in a dosing session is wasted this way."))
+    quantity = positive(quantity_mg, "quantity_mg")
+    when = occurred(occurred_at)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why and how it was wasted.")})
+    writer = ChainWriter(actor.clinic)
+    common = {
+        "occurred_at": when,
+        "witness": witness,
+        "witness_label": label(witness),
+        "client_id": administration.client_id,
+        "dosing_session_id": administration.dosing_session_id,
+        "dose_order_ref": administration.dose_order_ref,
+    }
+    given_back = writer.append(
+        new_entry(
+            actor,
+            EntryKind.CORRECTION,
+            administration.lot,
+            administration.location,
+            quantity,
+            corrects=administration,
+            reason=_("Drawn for the dose but not given: %(r)s") % {"r": reason.strip()},
+            **common,
+        )
+    )
+    wasted = writer.append(
+        new_entry(
+            actor,
+            EntryKind.WASTE,
+            administration.lot,
+            administration.location,
+            -quantity,
+            related_entry=given_back,
+            reason=reason.strip(),
+            **common,
+        )
+    )
+    audit_entry(
+        actor,
+        wasted,
+        _("Wasted %(mg)s mg of lot %(lot)s drawn for a dose but not given, witnessed")
+        % amount(wasted),
+        witness_id=witness.pk,
+        corrects_sequence=administration.sequence,
+        correction_sequence=given_back.sequence,
+    )
+    return given_back, wasted

@@ -7,10 +7,16 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.decimals import decimal_form_field
 from kapcare.courses.models import Condition
 from kapcare.outcomes.cohorts import route_available
 from kapcare.outcomes.config import DEFAULT_ANXIETY_MEASURE
-from kapcare.outcomes.models import BaselineRule, CutoffCriterion, ResponseKind
+from kapcare.outcomes.models import (
+    BaselineRule,
+    CutoffCriterion,
+    InstrumentOutcomeSettings,
+    ResponseKind,
+)
 
 GROUP_LABELS = {
     "condition": _("Condition"),
@@ -66,8 +72,10 @@ def day_bounds(
     return low, high
 
 
-def _decimal(label, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=False, max_digits=6, decimal_places=2, **kwargs)
+def _decimal(name: str, label, **kwargs) -> forms.DecimalField:
+    """The instrument setting `name`, bounded by its column."""
+    kwargs.setdefault("required", False)
+    return decimal_form_field(InstrumentOutcomeSettings, name, label=label, **kwargs)
 
 
 class PublishSettingsForm(forms.Form):
@@ -104,20 +112,18 @@ class InstrumentSettingsForm(forms.Form):
     """One instrument's outcome parameters; the cross-field rules mirror FACTS.md §2.1–2.3."""
 
     response_kind = forms.ChoiceField(label=_("Response rule"), choices=ResponseKind.choices)
-    response_threshold = forms.DecimalField(
-        label=_("Response threshold"), max_digits=6, decimal_places=2, min_value=0
+    response_threshold = _decimal(
+        "response_threshold", _("Response threshold"), required=True, min_value=0
     )
-    remission_below = _decimal(_("Remission: score below"), min_value=0)
-    nhs_caseness = _decimal(_("NHS TT caseness (at or above)"), min_value=0)
-    nhs_reliable_change = _decimal(_("NHS TT reliable change"), min_value=0)
-    jt_sd_pre = _decimal(_("SD before treatment"))
-    jt_reliability = forms.DecimalField(
-        label=_("Reliability r_xx"), required=False, max_digits=4, decimal_places=3
-    )
-    jt_clinical_mean = _decimal(_("Clinical mean"))
-    jt_clinical_sd = _decimal(_("Clinical SD"))
-    jt_normal_mean = _decimal(_("Normal-population mean"))
-    jt_normal_sd = _decimal(_("Normal-population SD"))
+    remission_below = _decimal("remission_below", _("Remission: score below"), min_value=0)
+    nhs_caseness = _decimal("nhs_caseness", _("NHS TT caseness (at or above)"), min_value=0)
+    nhs_reliable_change = _decimal("nhs_reliable_change", _("NHS TT reliable change"), min_value=0)
+    jt_sd_pre = _decimal("jt_sd_pre", _("SD before treatment"))
+    jt_reliability = _decimal("jt_reliability", _("Reliability r_xx"))
+    jt_clinical_mean = _decimal("jt_clinical_mean", _("Clinical mean"))
+    jt_clinical_sd = _decimal("jt_clinical_sd", _("Clinical SD"))
+    jt_normal_mean = _decimal("jt_normal_mean", _("Normal-population mean"))
+    jt_normal_sd = _decimal("jt_normal_sd", _("Normal-population SD"))
     jt_criterion = forms.ChoiceField(
         label=_("Cut-off criterion"), choices=CutoffCriterion.choices, initial="c"
     )

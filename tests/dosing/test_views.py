@@ -174,7 +174,10 @@ def test_a_prescriber_signs_an_order_from_the_tab_and_an_override_is_asked_for_a
     assert (
         "above the maximum 1 mg/kg" in response.context["order_form"].errors["override_reason"][0]
     )
-    response = http.post(url("order_new", client_record), {**data, "override_reason": "Titration"})
+    response = http.post(
+        url("order_new", client_record),
+        {**data, "override_reason": "Titration after a partial response at 1.0 mg/kg"},
+    )
     assert response.status_code == 302 and DoseOrder.objects.get().outside_limits
 
 

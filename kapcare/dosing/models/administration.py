@@ -54,7 +54,12 @@ class Administration(models.Model):
         "ledger.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     units_opened = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The rest of the opened units, wasted when the dose was drawn up.
     waste_mg = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # Drawn for the dose but not given (an infusion stopped early), wasted later under a
+    # witness: what the client got is amount_mg − undelivered_mg. Only the dosing service
+    # record_session_waste changes it, under the session's row lock.
+    undelivered_mg = models.DecimalField(max_digits=7, decimal_places=2, default=0)
     rate_mg_per_hour = models.DecimalField(
         _("infusion rate (mg/h)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
@@ -104,12 +109,41 @@ class Administration(models.Model):
                 condition=models.Q(kind="dose"),
                 name="administration_one_dose_per_session",
             ),
+            # Given + wasted = drawn: no more is wasted as "not given" than was drawn for
+            # the dose.
+            models.CheckConstraint(
+                condition=models.Q(undelivered_mg__gte=0)
+                & (
+                    models.Q(amount_mg__isnull=True)
+                    | models.Q(undelivered_mg__lte=models.F("amount_mg"))
+                ),
+                name="administration_undelivered_within_dose",
+            ),
         ]
 
     def __str__(self) -> str:
         if self.kind == AdministrationKind.DOSE:
             return f"{self.amount_mg} mg {self.route}"
         return f"{self.medication} {self.rescue_dose}"
+
+    @property
+    def given_mg(self):
+        """What the client got: the dose drawn less what was wasted as not given."""
+        if self.amount_mg is None:
+            return None
+        return self.amount_mg - self.undelivered_mg
+
+    @property
+    def drawn_mg(self):
+        """Everything taken out of stock for the dose: the dose and the rest of its units."""
+        if self.amount_mg is None:
+            return None
+        return self.amount_mg + (self.waste_mg or 0)
+
+    @property
+    def wasted_mg(self):
+        """All of it wasted: the rest of the opened units and the part not given."""
+        return (self.waste_mg or 0) + self.undelivered_mg
 
     @property
     def is_infusion(self) -> bool:

@@ -40,8 +40,10 @@ class DoseOrder(models.Model):
     dose_mg = models.DecimalField(
         _("dose (mg)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
+    # Wide enough for any value the order form ever accepted (7 digits, 3 places), so every
+    # stored order reads back; the route's hard ceiling keeps real orders far below it.
     dose_mg_per_kg = models.DecimalField(
-        _("dose (mg/kg)"), max_digits=5, decimal_places=3, null=True, blank=True
+        _("dose (mg/kg)"), max_digits=7, decimal_places=3, null=True, blank=True
     )
     infusion_minutes = models.PositiveSmallIntegerField(
         _("infusion duration (minutes)"), null=True, blank=True

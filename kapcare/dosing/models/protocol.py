@@ -36,6 +36,20 @@ def _dec(name: str, label, lo: str, hi: str) -> models.DecimalField:
     )
 
 
+def _ceiling(name: str, label, hi: str) -> models.DecimalField:
+    """A hard per-route ceiling: always set (a route without one would let any dose through
+    with an override), above zero, and no higher than `hi`."""
+    from decimal import Decimal
+
+    return models.DecimalField(
+        label,
+        max_digits=7,
+        decimal_places=2,
+        default=default(name),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(hi))],
+    )
+
+
 def _flagged_default():
     return default("flagged_medication_classes")
 
@@ -130,6 +144,20 @@ class DosingProtocol(models.Model):
     intranasal_min_mg = _dec("intranasal_min_mg", _("Intranasal minimum (mg)"), "0", "1000")
     intranasal_max_mg = _dec("intranasal_max_mg", _("Intranasal maximum (mg)"), "0", "1000")
 
+    # Hard ceilings by route: an order above one is refused, whatever the override reason.
+    iv_ceiling_mg_per_kg = _ceiling("iv_ceiling_mg_per_kg", _("IV ceiling (mg/kg)"), "10")
+    iv_ceiling_mg = _ceiling("iv_ceiling_mg", _("IV ceiling (mg)"), "2000")
+    im_ceiling_mg_per_kg = _ceiling("im_ceiling_mg_per_kg", _("IM ceiling (mg/kg)"), "10")
+    im_ceiling_mg = _ceiling("im_ceiling_mg", _("IM ceiling (mg)"), "2000")
+    sublingual_ceiling_mg_per_kg = _ceiling(
+        "sublingual_ceiling_mg_per_kg", _("Sublingual ceiling (mg/kg)"), "40"
+    )
+    sublingual_ceiling_mg = _ceiling("sublingual_ceiling_mg", _("Sublingual ceiling (mg)"), "2000")
+    intranasal_ceiling_mg_per_kg = _ceiling(
+        "intranasal_ceiling_mg_per_kg", _("Intranasal ceiling (mg/kg)"), "10"
+    )
+    intranasal_ceiling_mg = _ceiling("intranasal_ceiling_mg", _("Intranasal ceiling (mg)"), "2000")
+
     # Monitoring
     vitals_interval_minutes = _int(
         "vitals_interval_minutes", _("Vital signs every (minutes)"), 1, 60
@@ -204,7 +232,14 @@ class DosingProtocol(models.Model):
         """This version's dose limits for one route, as the rules functions take them."""
         return {
             key: getattr(self, f"{route}_{key}")
-            for key in ("min_mg", "max_mg", "min_mg_per_kg", "max_mg_per_kg")
+            for key in (
+                "min_mg",
+                "max_mg",
+                "min_mg_per_kg",
+                "max_mg_per_kg",
+                "ceiling_mg",
+                "ceiling_mg_per_kg",
+            )
         }
 
     def fasting_hours_for(self, route: str):

@@ -31,6 +31,7 @@ from kapcare.dosing.models import (
     Severity,
 )
 from kapcare.dosing.permissions import can_work_the_chair
+from kapcare.dosing.rules import waste_problem
 from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
 
 CHAIR = _("Only a nurse or prescriber on the care team records this.")
@@ -186,39 +187,67 @@ def record_session_waste(
     witness: User,
     quantity_mg: Decimal,
     reason: str,
+    occurred_at: dt.datetime | None = None,
 ) -> object:
-    """Witnessed waste of drug drawn for this session but not given (an infusion stopped early):
-    posted to the ledger against the lot and location of the session's dose."""
-    from kapcare.ledger.services import record_waste
+    """Witnessed waste of drug drawn for this session's dose but not given (an infusion stopped
+    early): the one way to waste against a dosing session.
+
+    Under the session's row lock, so two nurses wasting at once are judged one after the
+    other. What is drawn for a dose is the dose and the rest of its opened units; given +
+    wasted = drawn always holds, exact to 0.01 mg: waste here moves mg from "given" to
+    "wasted" and is refused beyond what is still counted as given. The ledger gets a
+    correction of the administration and the waste entry, so the lot's balance is not touched
+    twice."""
+    from kapcare.ledger.services import record_undelivered_waste
 
     require(can_work_the_chair(actor, session.client), CHAIR)
     session = lock_session(session)
-    dose = session.administrations.filter(kind=AdministrationKind.DOSE).first()
+    dose = (
+        session.administrations.filter(kind=AdministrationKind.DOSE)
+        .select_related("ledger_entry__lot__product", "ledger_entry__location")
+        .first()
+    )
     if dose is None:
         raise ValidationError(_("No dose was drawn in this session."))
-    if quantity_mg is None or quantity_mg <= 0:
-        raise ValidationError({"quantity_mg": _("Enter an amount of more than 0 mg.")})
-    if quantity_mg > dose.amount_mg:
-        raise ValidationError(
-            {"quantity_mg": _("More than the %(mg)s mg dose drawn.") % {"mg": dose.amount_mg}}
-        )
+    problem = waste_problem(
+        quantity_mg=quantity_mg,
+        dose_mg=dose.amount_mg,
+        undelivered_mg=dose.undelivered_mg,
+        remainder_mg=dose.waste_mg or Decimal(0),
+    )
+    if problem:
+        raise ValidationError({"quantity_mg": problem})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why and how it was wasted.")})
-    entry = record_waste(
+    when = check_time(
+        occurred_at or timezone.now(),
+        field="occurred_at",
+        not_before=dose.started_at,
+        not_before_what=_("the dose"),
+    )
+    _given_back, entry = record_undelivered_waste(
         actor=actor,
         witness=witness,
-        lot=dose.lot,
-        location=dose.location,
+        administration=dose.ledger_entry,
         quantity_mg=quantity_mg,
         reason=reason.strip(),
-        dosing_session=session,
+        occurred_at=when,
     )
+    dose.undelivered_mg += quantity_mg
+    dose.save(update_fields=["undelivered_mg"])
     audit(
         actor,
         session,
         AuditAction.CREATE,
-        _("Wasted %(mg)s mg, witnessed") % {"mg": quantity_mg},
-        {"ledger_entry": entry.pk, "witness": witness.pk},
+        _("Wasted %(mg)s mg drawn but not given, witnessed") % {"mg": quantity_mg},
+        {
+            "ledger_entry": entry.pk,
+            "witness": witness.pk,
+            "given_mg": str(dose.given_mg),
+            "wasted_mg": str(dose.wasted_mg),
+            "drawn_mg": str(dose.drawn_mg),
+        },
+        obj=dose,
     )
     return entry
 

@@ -15,11 +15,12 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.decimals import column_problem
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.dosing.models import PRODUCT_ROUTES, DoseOrder, Route
 from kapcare.dosing.permissions import can_order
-from kapcare.dosing.rules import limit_findings
+from kapcare.dosing.rules import ceiling_findings, limit_findings, override_reason_problem
 from kapcare.dosing.services.common import require
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
 
@@ -44,7 +45,9 @@ def sign_dose_order(
 ) -> DoseOrder:
     """A signed order for the course's next sessions. The dose is checked against the current
     protocol's per-route limits (FACTS.md §4.1); outside them the order exists only with the
-    prescriber's override reason, kept with the order and in the audit log. Per-kg orders
+    prescriber's override reason (a real sentence), kept with the order and in the audit log.
+    Above the route's hard ceiling it is refused whatever the reason, and a dose the order's
+    column cannot hold is refused before anything is saved. Per-kg orders
     become mg at each session with the weight measured at its pre-dose check."""
     require(can_order(actor, course.client), _("Only a prescriber on the care team orders doses."))
     course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
@@ -57,6 +60,13 @@ def sign_dose_order(
         errors["dose"] = _("Give the dose in mg or in mg/kg.")
     elif (dose_mg if dose_mg is not None else dose_mg_per_kg) <= 0:
         errors["dose"] = _("The dose must be more than zero.")
+    else:
+        column = "dose_mg" if dose_mg is not None else "dose_mg_per_kg"
+        problem = column_problem(
+            DoseOrder, column, dose_mg if dose_mg is not None else dose_mg_per_kg
+        )
+        if problem:
+            errors["dose"] = problem
     if route == Route.IV and not (infusion_minutes and infusion_minutes > 0):
         errors["infusion_minutes"] = _("Give the infusion duration for an IV dose.")
     if route != Route.IV:
@@ -72,9 +82,20 @@ def sign_dose_order(
     if errors:
         raise ValidationError(errors)
     protocol = ensure_dosing_protocol(clinic=course.clinic)
+    limits = protocol.limits_for(route)
+    ceilings = ceiling_findings(limits=limits, dose_mg=dose_mg, mg_per_kg=dose_mg_per_kg)
+    if ceilings:
+        raise ValidationError(
+            {
+                "dose": _(
+                    "Refused: %(f)s (protocol v%(v)s). No override allows a dose above the ceiling."
+                )
+                % {"f": "; ".join(ceilings), "v": protocol.version}
+            }
+        )
     findings = limit_findings(
         route=route,
-        limits=protocol.limits_for(route),
+        limits=limits,
         dose_mg=dose_mg,
         mg_per_kg=dose_mg_per_kg,
         infusion_minutes=infusion_minutes,
@@ -88,6 +109,13 @@ def sign_dose_order(
                     "change the dose."
                 )
                 % {"v": protocol.version, "f": "; ".join(findings)}
+            }
+        )
+    if findings and (problem := override_reason_problem(override_reason)):
+        raise ValidationError(
+            {
+                "override_reason": _("Outside protocol v%(v)s limits: %(f)s. %(p)s")
+                % {"v": protocol.version, "f": "; ".join(findings), "p": problem}
             }
         )
     order = DoseOrder.objects.create(

@@ -53,6 +53,13 @@ def protocol_errors(protocol: DosingProtocol) -> dict[str, list[str]]:
             f"{route}_max_mg_per_kg",
             _("The maximum is below the minimum."),
         )
+    for route in ROUTES:
+        for unit in ("mg", "mg_per_kg"):
+            pair(
+                f"{route}_max_{unit}",
+                f"{route}_ceiling_{unit}",
+                _("The hard ceiling must be at or above the maximum."),
+            )
     pair(
         "predose_systolic_review",
         "predose_systolic_stop",
