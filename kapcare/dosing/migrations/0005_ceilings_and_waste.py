@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('dosing', '0003_append_only'),
+        ('dosing', '0004_review_requests'),
         ('ledger', '0002_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
