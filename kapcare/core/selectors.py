@@ -16,7 +16,7 @@ from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.selectors import integration_overdue
 from kapcare.dosing.selectors import unread_notifications
-from kapcare.screening.selectors import pending_reviews
+from kapcare.screening.selectors import intakes_screened_for, pending_reviews
 
 RECENT = 8
 CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
@@ -35,6 +35,7 @@ class HomeSummary:
     drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
     new_inquiries: int = 0
     dosing_notifications: list = field(default_factory=list)
+    intakes_screened: list = field(default_factory=list)
 
     def client_ids_shown(self) -> list[int]:
         ids = {c.pk for c in self.my_clients}
@@ -42,6 +43,7 @@ class HomeSummary:
         ids |= {s.client_id for s in [*self.integration_overdue, *self.reviews_pending]}
         ids |= {n.client_id for n in self.drafts_to_sign}
         ids |= {n.session.client_id for n in self.dosing_notifications}
+        ids |= {s.client_id for s in self.intakes_screened}
         return sorted(ids)
 
     @property
@@ -52,6 +54,7 @@ class HomeSummary:
             or self.reviews_pending
             or self.drafts_to_sign
             or self.dosing_notifications
+            or self.intakes_screened
         )
 
 
@@ -106,6 +109,8 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         )
     # Serious adverse events notify the prescriber at once: they lead the home page too.
     summary.dosing_notifications = unread_notifications(actor)
+    # A client's completed intake was screened automatically: the care team looks next.
+    summary.intakes_screened = intakes_screened_for(clinic_id=actor.clinic_id, member=actor.user)
     if actor.has_role(Role.PRESCRIBER):
         summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
     return summary
