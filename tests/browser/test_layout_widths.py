@@ -98,3 +98,27 @@ def test_the_ledgers_client_or_reference_column_fits_on_a_desktop(
         " return w.scrollWidth > w.clientWidth + 1; }"
     )
     assert not wrap_overflows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_public_home_is_the_clinics_site_on_a_tablet(open_page, live_server, clinic):
+    """Item 24 in the browser: the clinic's name, hours and fees, and the navigation."""
+    clinic.name = "Harbor Light Wellness"
+    clinic.address_line1, clinic.city, clinic.region = "12 Harbor Street", "Portland", "OR"
+    clinic.phone = "(503) 555-0199"
+    clinic.opening_hours = "Mon–Thu 9:00–17:00\nFri 9:00–13:00"
+    clinic.fees = "Consultation: $150\nKetamine session: $650"
+    clinic.save()
+    page = open_page(TABLET)
+
+    page.goto(live_server.url + "/")
+
+    nav = page.get_by_role("navigation", name="Main")
+    for name in ("Home", "About KAP", "Hours and fees", "Contact a therapist"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Light Wellness")
+    expect(page.get_by_text("Ketamine session: $650")).to_be_visible()
+    _shot(page, "public-home-820")
+    nav.get_by_role("link", name="About KAP").click()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    _shot(page, "public-about-820")
