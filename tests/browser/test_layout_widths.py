@@ -120,5 +120,7 @@ def test_the_public_home_is_the_clinics_site_on_a_tablet(open_page, live_server,
     expect(page.get_by_text("Ketamine session: $650")).to_be_visible()
     _shot(page, "public-home-820")
     nav.get_by_role("link", name="About KAP").click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")
+    ).to_be_visible()
     _shot(page, "public-about-820")
