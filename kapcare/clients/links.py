@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
@@ -167,8 +168,6 @@ def send_as_asked(request, *, actor: Actor, link: ClientLink, url: str) -> str:
     """For views: send `link` by the channel the staff member chose in the form (`channel`;
     none given means copy). A channel the client cannot be reached by is shown as a message and
     the link is still shown to copy. Returns where it was sent ("" when not sent)."""
-    from django.contrib import messages
-
     channel = request.POST.get("channel") or LinkChannel.COPY
     try:
         return send_link_to_client(actor=actor, link=link, url=url, channel=channel)
