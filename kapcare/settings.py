@@ -254,6 +254,8 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # --- E-mail: console in development, any EMAIL_URL (smtp+tls://user:pass@host:587) in production ---
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kapcare <no-reply@kapcare.invalid>")
+# --- Text messages (links sent to clients): any class with send(to, body); see kapcare.core.sms ---
+SMS_BACKEND = env.str("SMS_BACKEND", default="kapcare.core.sms.ConsoleBackend")
 
 # --- Background work: django-tasks with the database backend (django-tasks-db). A worker runs
 # the queue: `manage.py db_worker` (make run starts one beside the dev server). Tasks that must

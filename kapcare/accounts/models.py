@@ -15,6 +15,13 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value})
 
 
+class WeightUnit(models.TextChoices):
+    """How the clinic's forms ask for weight. Stored in kg everywhere; converted at the form."""
+
+    KG = "kg", _("kilograms (kg)")
+    LB = "lb", _("pounds (lb)")
+
+
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     time_zone = models.CharField(
@@ -30,6 +37,30 @@ class Clinic(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.CharField(_("country"), max_length=2, default="US")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The clinic's own public site (kapcare.clients.public_views) is made from these.
+    public_email = models.EmailField(_("public e-mail"), blank=True)
+    about = models.TextField(
+        _("about the clinic"),
+        max_length=2000,
+        blank=True,
+        help_text=_("A few sentences for the public site's home page."),
+    )
+    opening_hours = models.TextField(
+        _("opening hours"), max_length=1000, blank=True, help_text=_("One line per day or range.")
+    )
+    fees = models.TextField(
+        _("fees"),
+        max_length=2000,
+        blank=True,
+        help_text=_("What a consultation, a session and a course cost; one line each."),
+    )
+    weight_unit = models.CharField(
+        _("weight unit on forms"),
+        max_length=2,
+        choices=WeightUnit.choices,
+        default=WeightUnit.KG,
+        help_text=_("Weights are kept in kg; forms ask in this unit and convert."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -41,6 +72,24 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as lines, leaving out the empty ones."""
+        town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        return [line for line in (self.address_line1, self.address_line2, town) if line]
+
+    @staticmethod
+    def lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def opening_hours_lines(self) -> list[str]:
+        return self.lines(self.opening_hours)
+
+    @property
+    def fee_lines(self) -> list[str]:
+        return self.lines(self.fees)
 
     def today(self) -> datetime.date:
         """Today's date where the clinic is: session dates are the clinic's days, not UTC's."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kapcare.accounts import views
+from kapcare.accounts import clinic_views, views
 
 app_name = "accounts"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("mfa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("security/", views.security, name="security"),
     path("clinic/", views.switch_clinic, name="switch_clinic"),
+    path("clinic/settings/", clinic_views.clinic_settings, name="clinic_settings"),
     path("session/status/", views.session_status, name="session_status"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("password-reset/", views.PasswordResetView, name="password_reset"),

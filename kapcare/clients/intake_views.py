@@ -10,11 +10,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
+from kapcare.accounts.models import WeightUnit
 from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link
+from kapcare.clients.links import create_link, send_as_asked
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.pathway import save_intake_and_emergency_contact
-from kapcare.clients.pathway_forms import IntakeForm, add_service_errors
+from kapcare.clients.pathway_forms import IntakeForm, add_service_errors, kg_to_lb
 from kapcare.clients.pathway_selectors import conditions_by_group, intake_for, open_intake_link
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
@@ -30,6 +31,9 @@ def intake_detail(request: HttpRequest, client: Client) -> HttpResponse:
         intake=intake,
         condition_groups=conditions_by_group(intake.conditions) if intake else [],
         open_link=open_intake_link(client),
+        weight_lb=kg_to_lb(intake.weight_kg)
+        if intake and intake.weight_kg is not None and client.clinic.weight_unit == WeightUnit.LB
+        else None,
     )
     return render(request, "intake/detail.html", context)
 
@@ -67,10 +71,12 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
 @never_cache
 @client_page(ClientAction.INTAKE, page="intake_link")
 def intake_link(request: HttpRequest, client: Client) -> HttpResponse:
-    link, token = create_link(
-        actor=require_actor(request), client=client, purpose=LinkPurpose.INTAKE
-    )
+    actor = require_actor(request)
+    link, token = create_link(actor=actor, client=client, purpose=LinkPurpose.INTAKE)
     # The token exists only in this response: the database keeps its hash.
     url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
-    context = _client_context(request, client, "intake", link=link, link_url=url)
+    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    context = _client_context(
+        request, client, "intake", link=link, link_url=url, link_sent_to=sent_to
+    )
     return render(request, "intake/link_created.html", context)

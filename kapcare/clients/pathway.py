@@ -18,6 +18,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.intake_hooks import intake_completed
 from kapcare.clients.links import mark_used, usable_link_or_404
 from kapcare.clients.models import (
     Client,
@@ -188,10 +189,7 @@ def save_intake(
     intake.completed_at = timezone.now()
     intake.completed_by_client = by_client
     intake.completed_by = None if by_client else actor.user
-    if (intake.baseline_systolic or 0) <= (intake.baseline_diastolic or 0):
-        raise ValidationError(
-            {"baseline_diastolic": _("Diastolic pressure must be below systolic.")}
-        )
+    _check_blood_pressure(intake.baseline_systolic, intake.baseline_diastolic)
     intake.full_clean(exclude=["clinic", "client"])
     intake.save()
     record_event(
@@ -202,6 +200,24 @@ def save_intake(
         summary=_("Intake completed by the client") if by_client else _("Intake saved"),
     )
     return intake
+
+
+def _check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
+    """Blood pressure is a pair: both readings or neither (not measured yet)."""
+    if systolic is None and diastolic is None:
+        return
+    if systolic is None:
+        raise ValidationError(
+            {"baseline_systolic": _("Give both blood pressure readings, or leave both empty.")}
+        )
+    if diastolic is None:
+        raise ValidationError(
+            {"baseline_diastolic": _("Give both blood pressure readings, or leave both empty.")}
+        )
+    if systolic <= diastolic:
+        raise ValidationError(
+            {"baseline_diastolic": _("Diastolic pressure must be below systolic.")}
+        )
 
 
 @transaction.atomic
@@ -217,6 +233,7 @@ def save_intake_and_emergency_contact(
         client=client,
         data={f: emergency_contact[f] for f in EMERGENCY_CONTACT_FIELDS},
     )
+    intake_completed(actor=actor, intake=intake)
     return intake
 
 
@@ -252,6 +269,7 @@ def complete_intake_from_link(
         data={**data, "suicide_risk": risk_on_file.first() or ""},
     )
     _set_emergency_contact_from_client(actor=actor, client=client, data=emergency_contact)
+    intake_completed(actor=actor, intake=intake)
     return intake
 
 

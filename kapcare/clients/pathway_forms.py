@@ -6,6 +6,7 @@ the services check again on the real rows and have the last word.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.accounts.models import WeightUnit
 from kapcare.clients.models import Client, ContactMethod, InquiryStatus, Intake
 from kapcare.clients.pathway import EMERGENCY_CONTACT_FIELDS, INQUIRY_FIELDS, INTAKE_FIELDS
 from kapcare.clients.pathway_selectors import OPEN_STATUSES, clinics_taking_inquiries
@@ -171,6 +173,16 @@ class ConvertInquiryForm(forms.Form):
 
 CONDITION_GROUP = {key: str(group) for key, _label, group in CONDITIONS}
 _NUMBER = {"inputmode": "numeric", "class": "kc-input-short"}
+KG_PER_LB = Decimal("0.45359237")  # exact, by definition of the international pound
+_TENTH = Decimal("0.1")
+
+
+def lb_to_kg(pounds: Decimal) -> Decimal:
+    return (pounds * KG_PER_LB).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def kg_to_lb(kilograms: Decimal) -> Decimal:
+    return (kilograms / KG_PER_LB).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
 class IntakeForm(forms.ModelForm):
@@ -180,6 +192,10 @@ class IntakeForm(forms.ModelForm):
     reaches the wrong person shows them nothing) and makes the emergency contact required (the
     client is its only source on that page). `assess_risk=False` shows a staff member who is not
     a clinician the assessment on file without letting them change it.
+
+    The vitals are optional (the clinic measures them in person). Weight is asked in the clinic's
+    unit: a clinic working in pounds gets a `weight_lb` field instead of `weight_kg`, and the
+    answer is converted to kg, which is what is stored.
     """
 
     conditions = forms.MultipleChoiceField(
@@ -244,6 +260,22 @@ class IntakeForm(forms.ModelForm):
             initial.update({f: getattr(intake, f) for f in INTAKE_FIELDS})
         super().__init__(*args, instance=instance, initial=initial, **kwargs)
         self.for_client = for_client
+        self.weight_in_lb = client.clinic.weight_unit == WeightUnit.LB
+        if self.weight_in_lb:
+            del self.fields["weight_kg"]
+            self.fields["weight_lb"] = forms.DecimalField(
+                label=_("Weight (lb)"),
+                required=False,
+                max_digits=5,
+                decimal_places=1,
+                min_value=Decimal("56"),
+                max_value=Decimal("771"),
+                widget=forms.NumberInput(
+                    {"inputmode": "decimal", "class": "kc-input-short", "step": "0.1", "min": 56}
+                ),
+            )
+            if intake is not None and intake.weight_kg is not None:
+                self.initial["weight_lb"] = kg_to_lb(intake.weight_kg)
         if for_client:
             del self.fields["suicide_risk"]
             self.fields["emergency_contact_name"].required = True
@@ -259,7 +291,24 @@ class IntakeForm(forms.ModelForm):
         systolic, diastolic = data.get("baseline_systolic"), data.get("baseline_diastolic")
         if systolic is not None and diastolic is not None and systolic <= diastolic:
             self.add_error("baseline_diastolic", _("Diastolic pressure must be below systolic."))
+        for given, missing in (
+            ("baseline_systolic", "baseline_diastolic"),
+            ("baseline_diastolic", "baseline_systolic"),
+        ):
+            if (
+                data.get(given) is not None
+                and data.get(missing) is None
+                and missing not in self.errors
+            ):
+                self.add_error(
+                    missing, _("Give both blood pressure readings, or leave both empty.")
+                )
         return data
+
+    @property
+    def weight_field(self):
+        """The weight input, in the clinic's unit."""
+        return self["weight_lb" if self.weight_in_lb else "weight_kg"]
 
     def condition_groups(self) -> list[tuple[str, list]]:
         """The condition checkboxes as [(group, [checkbox, …])] for one fieldset per group."""
@@ -269,7 +318,11 @@ class IntakeForm(forms.ModelForm):
         return list(groups.items())
 
     def intake_data(self) -> dict[str, Any]:
-        return {f: self.cleaned_data[f] for f in INTAKE_FIELDS if f in self.fields}
+        data = {f: self.cleaned_data[f] for f in INTAKE_FIELDS if f in self.fields}
+        if self.weight_in_lb:
+            pounds = self.cleaned_data.get("weight_lb")
+            data["weight_kg"] = None if pounds is None else lb_to_kg(pounds)
+        return data
 
     def emergency_contact(self) -> dict[str, str]:
         return {f: self.cleaned_data[f] for f in EMERGENCY_CONTACT_FIELDS}

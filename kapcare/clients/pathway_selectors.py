@@ -20,6 +20,15 @@ def clinics_taking_inquiries() -> QuerySet[Clinic]:
     return Clinic.objects.order_by("name", "pk")
 
 
+PUBLIC_SITE_CLINICS = 10
+
+
+def public_site_clinics() -> list[Clinic]:
+    """The clinic (or the few clinics) this installation's public site speaks for: its name,
+    address, phone, hours and fees come from each clinic's settings."""
+    return list(Clinic.objects.order_by("name", "pk")[:PUBLIC_SITE_CLINICS])
+
+
 def inquiry_queue(*, actor: Actor, status: str = "") -> QuerySet[Inquiry]:
     """The actor's clinic's inquiries, newest first: open ones unless `status` picks another.
 

@@ -25,7 +25,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event
 from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link, usable_link_or_404
+from kapcare.clients.links import create_link, send_as_asked, usable_link_or_404
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.views import _client_context
 from kapcare.consent import selectors, services
@@ -110,14 +110,16 @@ def send_link(request: HttpRequest, client: Client) -> HttpResponse:
     if document is None:
         messages.error(request, _("The clinic has not published a consent document yet."))
         return redirect("consent:overview", client_id=client.pk)
+    actor = require_actor(request)
     link, token = create_link(
-        actor=require_actor(request),
+        actor=actor,
         client=client,
         purpose=LinkPurpose.CONSENT,
         target_id=document.pk,
     )
     url = request.build_absolute_uri(reverse("consent_public:sign", args=[token]))
-    extra = {"link_url": url, "link": link}
+    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    extra = {"link_url": url, "link": link, "link_sent_to": sent_to}
     if request.htmx:
         response = render(request, "consent/partials/_link.html", {"client": client, **extra})
     else:

@@ -93,6 +93,16 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
             "region": "OR",
             "postal_code": "97201",
             "phone": "(503) 555-0140",
+            "public_email": "hello@harborlight.example",
+            "about": (
+                "A small Portland clinic offering ketamine-assisted psychotherapy for adults, "
+                "with the same therapist from preparation to integration."
+            ),
+            "opening_hours": "Monday to Thursday 8:30–17:30\nFriday 8:30–13:00",
+            "fees": (
+                "First consultation: $150\nPreparation or integration session: $180\n"
+                "Ketamine session (about 3 hours): $650"
+            ),
         },
     )
     staff: dict[str, User] = {}

@@ -17,7 +17,7 @@ from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, Treat
 from kapcare.courses.selectors import integration_overdue
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
-from kapcare.screening.selectors import pending_reviews
+from kapcare.screening.selectors import intakes_screened_for, pending_reviews
 
 RECENT = 8
 CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
@@ -37,6 +37,7 @@ class HomeSummary:
     new_inquiries: int = 0
     dosing_notifications: list = field(default_factory=list)
     chair_reviews: list = field(default_factory=list)
+    intakes_screened: list = field(default_factory=list)
 
     def client_ids_shown(self) -> list[int]:
         ids = {c.pk for c in self.my_clients}
@@ -45,6 +46,7 @@ class HomeSummary:
         ids |= {n.client_id for n in self.drafts_to_sign}
         ids |= {n.session.client_id for n in self.dosing_notifications}
         ids |= {r.session.client_id for r in self.chair_reviews}
+        ids |= {s.client_id for s in self.intakes_screened}
         return sorted(ids)
 
     @property
@@ -56,6 +58,7 @@ class HomeSummary:
             or self.drafts_to_sign
             or self.dosing_notifications
             or self.chair_reviews
+            or self.intakes_screened
         )
 
 
@@ -112,6 +115,8 @@ def home_summary(*, actor: Actor) -> HomeSummary:
     summary.dosing_notifications = unread_notifications(actor)
     # A client waiting in the chair for this prescriber's review comes first of all.
     summary.chair_reviews = waiting_reviews_for(actor)
+    # A client's completed intake was screened automatically: the care team looks next.
+    summary.intakes_screened = intakes_screened_for(clinic_id=actor.clinic_id, member=actor.user)
     if actor.has_role(Role.PRESCRIBER):
         summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
     return summary

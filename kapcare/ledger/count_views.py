@@ -108,6 +108,14 @@ def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("Count recorded: it matches the ledger."))
+            if selectors.doses_before_opening_count(count):
+                messages.warning(
+                    request,
+                    _(
+                        "This start-of-day count was recorded after doses were given today; "
+                        "it is flagged as late."
+                    ),
+                )
             return redirect("ledger:count", count.pk)
     context = ledger_context(actor, form=form, location=location, rows=form.row_fields())
     return render(request, "ledger/count_form.html", context)
@@ -148,6 +156,7 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
         count=count,
         lines=inventory_lines(count),
         cases=list(count.cases.select_related("location")),
+        doses_before=selectors.doses_before_opening_count(count),
     )
     return render(request, "ledger/count_detail.html", context)
 

@@ -22,6 +22,7 @@ from kapcare.ledger.models import (
     CountPurpose,
     CountTiming,
     DiscrepancyCase,
+    EntryKind,
     LedgerChain,
     LedgerEntry,
     LedgerSettings,
@@ -218,7 +219,9 @@ def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict
             business_date=local.date(),
             purpose=CountPurpose.DAILY,
             location__isnull=False,
-        ).order_by("taken_at")
+        )
+        .select_related("clinic")
+        .order_by("taken_at")
     }
     rows = []
     for location in Location.objects.filter(clinic=clinic, active=True).order_by("name"):
@@ -228,7 +231,13 @@ def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict
             (CountTiming.CLOSING, config.count_at_closing, config.day_closes_at, True),
         ]:
             count = done.get((location.pk, timing))
+            late = (
+                bool(count)
+                and timing == CountTiming.OPENING
+                and bool(doses_before_opening_count(count))
+            )
             row[timing] = {
+                "late": late,
                 "status": rules.count_status(
                     now=local.time(),
                     at=at,
@@ -241,6 +250,24 @@ def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict
             }
         rows.append(row)
     return rows
+
+
+def doses_before_opening_count(count: Count) -> int:
+    """How many administrations (and waste) the ledger holds at the count's location earlier on
+    the count's clinic day. A start-of-day count is the baseline the day's doses are checked
+    against (FACTS.md §5.3: an inventory states opening or close of business); recorded after
+    doses it is not a start-of-day count, and the count's page and the day's list flag it."""
+    if count.timing != CountTiming.OPENING or count.location_id is None:
+        return 0
+    zone = ZoneInfo(count.clinic.time_zone)
+    day_start = dt.datetime.combine(count.business_date, dt.time.min, tzinfo=zone)
+    return LedgerEntry.objects.filter(
+        clinic_id=count.clinic_id,
+        location_id=count.location_id,
+        kind__in=[EntryKind.ADMINISTRATION, EntryKind.WASTE],
+        occurred_at__gte=day_start,
+        occurred_at__lt=count.taken_at,
+    ).count()
 
 
 def inventories(*, clinic_id: int) -> QuerySet[Count]:

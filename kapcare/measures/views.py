@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
+from kapcare.clients.links import LinkChannel, send_as_asked
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
@@ -175,15 +176,26 @@ def response_detail(request: HttpRequest, client: Client, response_id: int) -> H
 def send_link(request: HttpRequest, client: Client, assignment_id: int) -> HttpResponse:
     """A single-use link for one pending questionnaire. The address is shown once."""
     assignment = _assignment_or_404(client, assignment_id)
+    return _make_and_send_link(request, client, assignment)
+
+
+def _make_and_send_link(request: HttpRequest, client: Client, assignment) -> HttpResponse:
+    """Make the questionnaire's single-use link, send it by the channel asked for, and show it
+    (to copy) once."""
+    actor = require_actor(request)
     try:
-        link, token = services.create_questionnaire_link(
-            actor=require_actor(request), assignment=assignment
-        )
+        link, token = services.create_questionnaire_link(actor=actor, assignment=assignment)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("measures:overview", client_id=client.pk)
     url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
-    extra = {"link_url": url, "link": link, "link_assignment": assignment}
+    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    extra = {
+        "link_url": url,
+        "link": link,
+        "link_assignment": assignment,
+        "link_sent_to": sent_to,
+    }
     if request.htmx:
         response = render(request, "measures/partials/_link.html", {"client": client, **extra})
     else:
@@ -202,10 +214,15 @@ def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
     if course is None:
         messages.error(request, _("Open a treatment course first."))
     else:
-        services.request_measure(actor=require_actor(request), course=course, definition=definition)
+        assignment = services.request_measure(
+            actor=require_actor(request), course=course, definition=definition
+        )
         messages.success(
             request, _("%(i)s is now due for this client.") % {"i": definition.short_title}
         )
+        # "Ask now" sends the client the link at once, unless staff chose to copy it later.
+        if request.POST.get("channel") not in (None, "", LinkChannel.COPY):
+            return _make_and_send_link(request, client, assignment)
     return redirect("measures:overview", client_id=client.pk)
 
 

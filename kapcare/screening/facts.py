@@ -17,5 +17,6 @@ def intake_facts(intake, client, day: dt.date) -> dict[str, Any]:
         "baseline_systolic": intake.baseline_systolic,
         "baseline_diastolic": intake.baseline_diastolic,
         "baseline_heart_rate": intake.baseline_heart_rate,
-        "weight_kg": str(intake.weight_kg),
+        # Vitals may be missing (not measured yet); a decimal is kept as a string in JSON.
+        "weight_kg": None if intake.weight_kg is None else str(intake.weight_kg),
     }

@@ -62,6 +62,7 @@ class ScreeningOutcome(models.TextChoices):
     CLEAR = "clear", _("No contraindication found")
     REVIEW = "review", _("Prescriber review required")
     EXCLUDED = "excluded", _("Absolute contraindication")
+    INCOMPLETE = "incomplete", _("Not measured yet")
 
 
 class Screening(models.Model):
@@ -77,9 +78,14 @@ class Screening(models.Model):
     protocol = models.ForeignKey(ScreeningProtocol, on_delete=models.PROTECT, related_name="+")
     facts = models.JSONField()
     findings = models.JSONField(default=list)
+    # Rules that wait for a measurement the intake does not have yet (rules.unmeasured).
+    unmeasured = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=10, choices=ScreeningOutcome.choices)
     screened_at = models.DateTimeField(default=timezone.now)
-    screened_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # None when kapcare screened automatically, as the client completed their intake.
+    screened_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-screened_at", "-id"]

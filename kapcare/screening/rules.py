@@ -204,11 +204,76 @@ def screen(rules: list[dict[str, Any]], facts: dict[str, Any]) -> list[Finding]:
     return sorted(findings, key=lambda f: SEVERITY[f.kind])
 
 
-def outcome_of(findings: list[Finding]) -> str:
-    """excluded if any absolute finding, review if any relative one, otherwise clear."""
+# Facts that are measured (at home or, failing that, in the clinic) rather than answered: when
+# one is missing, a rule comparing it can neither match nor be passed; it is "not measured yet".
+MEASUREMENTS = frozenset(
+    {"baseline_systolic", "baseline_diastolic", "baseline_heart_rate", "weight_kg"}
+)
+
+
+def _could_match(condition: dict, facts: dict[str, Any]) -> tuple[bool | None, set[str]]:
+    """Three-valued evaluation: True/False as `evaluate_condition`, or None when the answer
+    depends on a missing measurement, with the measurements it waits for."""
+    for joiner in ("any", "all"):
+        if joiner in condition:
+            results = [_could_match(part, facts) for part in condition[joiner]]
+            values = [value for value, _missing in results]
+            missing = set().union(*(m for value, m in results if value is None))
+            decisive = joiner == "any"  # the value that settles it: any → True, all → False
+            if decisive in values:
+                return decisive, set()
+            return (None, missing) if None in values else (not decisive, set())
+    field = condition.get("field")
+    if field in MEASUREMENTS and condition.get("op") != "present" and facts.get(field) is None:
+        return None, {field}
+    return evaluate_condition(condition, facts)[0], set()
+
+
+@dataclass(frozen=True)
+class Unmeasured:
+    """A rule that could not be judged because a measurement it compares is missing."""
+
+    rule_key: str
+    label: str
+    kind: str
+    missing: list[str]
+    rationale: str
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def unmeasured(rules: list[dict[str, Any]], facts: dict[str, Any]) -> list[Unmeasured]:
+    """Every rule whose result waits for a measurement not taken yet (blood pressure, heart
+    rate or weight left empty by a client at home), most severe first. A rule that matches or
+    cannot match whatever the measurement is not listed."""
+    waiting = []
+    for rule in rules:
+        result, missing = _could_match(rule["condition"], facts)
+        if result is None:
+            waiting.append(
+                Unmeasured(
+                    rule_key=rule["key"],
+                    label=rule["label"],
+                    kind=rule["kind"],
+                    missing=sorted(missing),
+                    rationale=rule["rationale"],
+                    source=rule["source"],
+                )
+            )
+    return sorted(waiting, key=lambda u: SEVERITY[u.kind])
+
+
+def outcome_of(findings: list[Finding], waiting: list[Unmeasured] = ()) -> str:
+    """excluded if any absolute finding; incomplete if an absolute or relative rule waits for a
+    measurement (no decision until it is measured: a missing blood pressure neither passes nor
+    fails); review if any relative finding; otherwise clear."""
     kinds = {f.kind for f in findings}
     if "absolute" in kinds:
         return "excluded"
+    if any(w.kind in ("absolute", "relative") for w in waiting):
+        return "incomplete"
     if "relative" in kinds:
         return "review"
     return "clear"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Subquery
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.utils import timezone
 
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import (
@@ -110,3 +113,27 @@ def rules_for_editing(clinic_id: int) -> tuple[list[dict], dict[str, dict]]:
     for rule in [*earlier, *DEFAULT_RULES]:
         candidates.setdefault(rule["key"], dict(rule))
     return current, candidates
+
+
+AUTOMATIC_SCREENING_SHOWN_FOR = dt.timedelta(days=7)
+
+
+def intakes_screened_for(*, clinic_id: int, member) -> list[Screening]:
+    """Intakes completed and screened automatically in the last week for clients on `member`'s
+    care team: the newest screening of each open course, when kapcare made it (nobody has
+    screened again since). One query."""
+    from kapcare.clients.models import CareTeamMember
+
+    newest = Screening.objects.filter(course=OuterRef("course")).order_by("-screened_at", "-id")
+    return list(
+        Screening.objects.filter(
+            clinic_id=clinic_id,
+            screened_by__isnull=True,
+            screened_at__gte=timezone.now() - AUTOMATIC_SCREENING_SHOWN_FOR,
+        )
+        .exclude(course__status__in=["completed", "discontinued"])
+        .filter(pk=Subquery(newest.values("pk")[:1]))
+        .filter(Exists(CareTeamMember.objects.filter(client=OuterRef("client"), user=member)))
+        .select_related("client")
+        .order_by("-screened_at")[:20]
+    )

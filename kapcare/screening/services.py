@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
@@ -11,9 +16,9 @@ from kapcare.accounts.models import Clinic, Role
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.models import Intake
+from kapcare.clients.models import CareTeamMember, Intake
 from kapcare.clients.permissions import ClientAction, can
-from kapcare.courses.models import TreatmentCourse
+from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.services import advance_course
 from kapcare.courses.states import CLOSED
 from kapcare.screening import rules
@@ -37,7 +42,10 @@ def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
     protocol = current_protocol(clinic.pk)
     if protocol is None:
         protocol = publish_protocol(
-            clinic=clinic, rule_dicts=DEFAULT_RULES, actor=None, notes="Defaults from FACTS.md §3"
+            clinic=clinic,
+            rule_dicts=DEFAULT_RULES,
+            actor=None,
+            notes="kapcare defaults (ketamine screening consensus)",
         )
     return protocol
 
@@ -117,7 +125,9 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
     """Evaluate the clinic's current protocol against the client's intake.
 
     No findings → eligible at once; an absolute finding → not eligible at once (only the
-    protocol's override path can change that); relative findings → a prescriber decides."""
+    protocol's override path can change that); relative findings → a prescriber decides; a rule
+    that needs a measurement the intake lacks (blood pressure not measured yet) → no decision
+    until it is measured and the client is screened again."""
     client = course.client
     _require_clinical(actor, client)
     if course.status in CLOSED:
@@ -125,10 +135,17 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
     intake = Intake.objects.filter(client=client).first()
     if intake is None:
         raise ValidationError(_("Complete the intake before screening."), code="intake_missing")
+    return _screen(actor=actor, course=course, intake=intake)
+
+
+def _screen(*, actor: Actor, course: TreatmentCourse, intake: Intake) -> Screening:
+    client = course.client
     protocol = ensure_protocol(clinic=client.clinic)
     facts = intake_facts(intake, client, client.clinic.today())
-    findings = rules.screen(rules_as_dicts(protocol), facts)
-    outcome = rules.outcome_of(findings)
+    protocol_rules = rules_as_dicts(protocol)
+    findings = rules.screen(protocol_rules, facts)
+    waiting = rules.unmeasured(protocol_rules, facts)
+    outcome = rules.outcome_of(findings, waiting)
     screening = Screening.objects.create(
         clinic=client.clinic,
         client=client,
@@ -136,6 +153,7 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
         protocol=protocol,
         facts=facts,
         findings=[f.as_dict() for f in findings],
+        unmeasured=[w.as_dict() for w in waiting],
         outcome=outcome,
         screened_by=actor.user,
     )
@@ -144,15 +162,72 @@ def run_screening(*, actor: Actor, course: TreatmentCourse) -> Screening:
         action=AuditAction.CREATE,
         client=client,
         obj=screening,
-        summary=_("Screened under protocol v%(v)s: %(outcome)s")
+        summary=(
+            _("Screened under protocol v%(v)s: %(outcome)s")
+            if actor.user
+            else _("Screened automatically under protocol v%(v)s: %(outcome)s")
+        )
         % {"v": protocol.version, "outcome": outcome},
-        details={"findings": [f.rule_key for f in findings]},
+        details={
+            "findings": [f.rule_key for f in findings],
+            "unmeasured": [w.rule_key for w in waiting],
+        },
     )
     if outcome == ScreeningOutcome.CLEAR:
         _decide(actor, screening, Decision.ELIGIBLE, DecisionBasis.NO_FINDINGS)
     elif outcome == ScreeningOutcome.EXCLUDED:
         _decide(actor, screening, Decision.NOT_ELIGIBLE, DecisionBasis.ABSOLUTE)
     return screening
+
+
+@transaction.atomic
+def screen_completed_intake(*, actor: Actor, intake: Intake) -> Screening | None:
+    """Registered with kapcare.clients.intake_hooks: a completed intake (by the client through
+    a link, or entered by staff) is screened at once under the clinic's current protocol, when
+    the client has a course waiting for screening, and the client's care team is told — on
+    their home page ("Needs you now") and by an e-mail that holds no clinical details.
+
+    kapcare itself screens (no user; the audit row keeps the request's address), so it runs
+    whoever completed the intake: front desk entering it, or the client at home."""
+    course = (
+        TreatmentCourse.objects.select_for_update()
+        .filter(client=intake.client, status=CourseStatus.SCREENING)
+        .order_by("-opened_at", "-id")
+        .first()
+    )
+    if course is None:
+        return None
+    kapcare = dataclasses.replace(
+        Actor.system(intake.client.clinic),
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+        request_id=actor.request_id or "system",
+    )
+    screening = _screen(actor=kapcare, course=course, intake=intake)
+    _email_care_team_intake_screened(screening)
+    return screening
+
+
+def _email_care_team_intake_screened(screening: Screening) -> None:
+    """After commit: tell the care team where to look. No name, answer or result: an e-mail
+    is not a safe place for health information."""
+    addresses = sorted(
+        set(
+            CareTeamMember.objects.filter(
+                client_id=screening.client_id, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )
+    if not addresses:
+        return
+    path = reverse("screening:overview", args=[screening.client_id])
+    subject = _("kapcare: an intake form is complete")
+    body = _(
+        "A client on your care team at %(clinic)s has completed their intake form, and kapcare "
+        "has screened it. Please sign in to kapcare to see what needs you: %(path)s\n\n"
+        "This message holds no client details on purpose."
+    ) % {"clinic": screening.clinic.name, "path": path}
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses))
 
 
 def _decide(actor, screening, decision, basis, reason="", signature_name=""):

@@ -17,6 +17,7 @@ from kapcare.clients.access import client_page
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.sources import source_title
 from kapcare.courses.gates import eligibility_gate
 from kapcare.courses.selectors import current_course
 from kapcare.screening import selectors, services
@@ -69,8 +70,20 @@ def _findings(screening) -> list[dict]:
             **finding,
             "kind_label": RuleKind(finding["kind"]).label,
             "evidence_lines": _evidence_lines(finding["evidence"]),
+            "source_title": source_title(finding["source"]),
         }
         for finding in screening.findings
+    ]
+
+
+def _unmeasured(screening) -> list[dict]:
+    return [
+        {
+            **waiting,
+            "missing_labels": [str(FACT_LABELS.get(f, f)) for f in waiting["missing"]],
+            "source_title": source_title(waiting["source"]),
+        }
+        for waiting in screening.unmeasured
     ]
 
 
@@ -101,6 +114,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
             overridden = any(d.basis == DecisionBasis.OVERRIDE for d in on_this)
             context.update(
                 findings=findings,
+                unmeasured=_unmeasured(screening),
                 blocking=blocking,
                 protocol_changed=not is_current,
                 awaiting_review=screening.outcome == ScreeningOutcome.REVIEW and not on_this,

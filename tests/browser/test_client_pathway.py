@@ -193,8 +193,9 @@ def test_inquiry_to_ready_for_dosing_through_the_browser(open_page, viewport, li
     steps.shot(therapist, "intake-saved")
 
     # --- Screening finds the relative contraindications --------------------------------------
+    # The saved intake was screened at once (issue 10, item 19): no button to press.
     client_tab(therapist, "Screening")
-    therapist.get_by_role("button", name="Run screening").click()
+    expect(therapist.get_by_text("kapcare, when the intake was completed")).to_be_visible()
     outcome = therapist.locator(".kc-outcome")
     expect(outcome).to_contain_text("Prescriber review required")
     findings = therapist.locator(".kc-finding")

@@ -57,3 +57,27 @@ def test_the_session_record_pdf_shows_the_chart_and_every_event_in_order(
     assert all(p >= 0 for p in positions), list(zip(order, positions, strict=True))
     assert positions == sorted(positions)
     assert "RowanAshby" in text and "36.00mg" in text
+
+
+def test_the_session_record_never_doubles_a_period_after_typed_text(
+    staff, client_record, recorded, login
+):
+    """Issue 10 item 25: "… ondansetron 4 mg.." when the nurse ended the action with a period."""
+    from kapcare.dosing.models import AdverseEvent
+
+    AdverseEvent.objects.create(
+        clinic=recorded["session"].clinic,
+        session=recorded["session"],
+        occurred_at=ago(90),
+        kind="nausea",
+        severity="mild",
+        description="Nausea after the dose.",
+        action_taken="Ondansetron 4 mg.",
+        outcome="resolved",
+        recorded_by=staff["nurse"],
+    )
+    address = reverse("dosing:record_pdf", args=[client_record.pk, recorded["session"].pk])
+
+    text = squeezed(pdf_text(login(staff["nurse"]).get(address).content))
+
+    assert "Ondansetron4mg." in text and ".." not in text

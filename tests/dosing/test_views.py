@@ -470,7 +470,8 @@ def test_the_protocol_page_and_a_new_version(clinic, staff, login, django_assert
     http = login(staff["clinic_admin"])
     with django_assert_max_num_queries(20):
         body = http.get(reverse("dosing_protocol:detail")).content.decode()
-    assert "§4.4 SBP ≥ 180" in body
+    # the source by its title, not the internal FACTS.md section (issue 10, item 25)
+    assert "Monitoring during and after a dose: SBP ≥ 180" in body and "FACTS.md" not in body
     form = http.get(reverse("dosing_protocol:edit")).context["form"]
     data = {}
     for name, field in form.fields.items():

@@ -123,7 +123,9 @@ def test_settings_pages_need_the_right_role(client, staff, login):
 def test_settings_page_shows_defaults_and_sources(staff, login):
     body = login(staff["prescriber"]).get(reverse("outcomes:settings")).content.decode()
     assert "has not published outcome definitions yet" in body
-    assert "not configured" in body and "FACTS.md §2.1" in body
+    # the source by its title, not the internal FACTS.md reference (issue 10, item 25)
+    assert "not configured" in body and "Response and remission definitions" in body
+    assert "FACTS.md" not in body
 
 
 def test_admin_publishes_through_the_form(clinic, staff, login):

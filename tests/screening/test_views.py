@@ -178,7 +178,8 @@ def test_the_tab_shows_each_finding_with_its_evidence_rationale_and_source(
     assert "History:</span> Bipolar disorder</span>" in text  # evidence, in the intake's words
     assert "Xanax 0.5 mg" in text  # the medication line that triggered the benzodiazepine rule
     assert "Bipolar depression was treated in trials" in text  # rationale
-    assert "FACTS.md §3.2 Mania" in text  # source
+    # source: the published source's title, not the internal FACTS.md reference (issue 10, 25)
+    assert "Ketamine screening consensus: Mania" in text and "FACTS.md" not in text
     assert "kc-kind-relative" in text
     assert f'href="{_url(client_record)}"' in text  # the Screening tab is listed
     # A therapist sees that a prescriber is needed, not the form.
@@ -472,8 +473,9 @@ def test_the_protocol_page_groups_rules_by_kind_with_their_conditions_in_words(
     assert "baseline_systolic ≥ 180 or baseline_diastolic ≥ 110" in text
     assert "history: aneurysm_avm" in text
     assert "medications mention alprazolam, lorazepam" in text
-    assert "FACTS.md §3.1 (Spravato USPI) [V]" in text
-    assert "Defaults from FACTS.md §3" in text  # version notes
+    assert "Esketamine (Spravato) prescribing information (Spravato USPI)" in text
+    assert "[V]" not in text and "[K]" not in text
+    assert "kapcare defaults (ketamine screening consensus)" in text  # version notes
 
 
 def test_before_any_version_the_page_shows_the_defaults(staff, login):

@@ -26,7 +26,11 @@ class SuicideRisk(models.TextChoices):
 
 class Intake(models.Model):
     """One intake per client; completing it again replaces the answers (the audit log keeps who
-    changed what). Conditions are keys from kapcare.screening.catalogue.CONDITIONS."""
+    changed what). Conditions are keys from kapcare.screening.catalogue.CONDITIONS.
+
+    The baseline vitals are optional: a client filling the form at home has no cuff or scale, and
+    the clinic measures them in person. Screening rules that need a missing value say so ("not
+    measured yet") instead of passing; blood pressure is both readings or neither."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     client = models.OneToOneField("clients.Client", on_delete=models.CASCADE, related_name="intake")
@@ -50,19 +54,28 @@ class Intake(models.Model):
     baseline_systolic = models.PositiveSmallIntegerField(
         _("blood pressure, systolic (mmHg)"),
         validators=[MinValueValidator(60), MaxValueValidator(260)],
+        null=True,
+        blank=True,
     )
     baseline_diastolic = models.PositiveSmallIntegerField(
         _("blood pressure, diastolic (mmHg)"),
         validators=[MinValueValidator(30), MaxValueValidator(160)],
+        null=True,
+        blank=True,
     )
     baseline_heart_rate = models.PositiveSmallIntegerField(
-        _("heart rate (beats/min)"), validators=[MinValueValidator(25), MaxValueValidator(220)]
+        _("heart rate (beats/min)"),
+        validators=[MinValueValidator(25), MaxValueValidator(220)],
+        null=True,
+        blank=True,
     )
     weight_kg = models.DecimalField(
         _("weight (kg)"),
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("25")), MaxValueValidator(Decimal("350"))],
+        null=True,
+        blank=True,
     )
     completed_at = models.DateTimeField(default=timezone.now)
     completed_by_client = models.BooleanField(default=False)
@@ -73,7 +86,8 @@ class Intake(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(baseline_systolic__gt=models.F("baseline_diastolic")),
+                condition=models.Q(baseline_systolic__isnull=True, baseline_diastolic__isnull=True)
+                | models.Q(baseline_systolic__gt=models.F("baseline_diastolic")),
                 name="intake_systolic_above_diastolic",
             ),
         ]
