@@ -14,7 +14,7 @@ from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
-from kapcare.dosing.models import MonitoringAlert
+from kapcare.dosing.models import MonitoringAlert, VitalSign
 
 CHANGED = "kc-session-changed"
 
@@ -145,4 +145,45 @@ def acknowledge(request, client, session_id, alert_id):
             page_status=request.POST.get("page_status", ""),
         )
     messages.error(request, _("Say what was done to acknowledge the alert."))
+    return _back(client, session)
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_ack")
+def acknowledge_reading(request, client, session_id, vital_id):
+    """One action for the alerts one reading raised (each keeps its own row and audit event).
+    The form carries the alerts that were on screen; the service acknowledges exactly those."""
+    session = _session(request, client, session_id)
+    vital = get_object_or_404(VitalSign, pk=vital_id, session=session)
+    form = forms.AcknowledgeForm(request.POST, prefix=f"ack-r{vital.pk}")
+    shown = [int(v) for v in request.POST.getlist("alert") if v.isascii() and v.isdigit()]
+    if form.is_valid():
+        try:
+            services.acknowledge_reading_alerts(
+                actor=require_actor(request),
+                vital=vital,
+                action_taken=form.cleaned_data["action_taken"],
+                alert_ids=shown,
+            )
+        except ValidationError as error:
+            forms.attach_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Alerts acknowledged."))
+                return _back(client, session)
+            session.refresh_from_db()
+            response = _panel(request, session, page_status=request.POST.get("page_status", ""))
+            response["HX-Trigger"] = CHANGED
+            return response
+    if request.htmx:
+        return _panel(
+            request,
+            session,
+            ack_forms={vital.pk: form},
+            page_status=request.POST.get("page_status", ""),
+        )
+    messages.error(
+        request,
+        " ".join(form.non_field_errors()) or _("Say what was done to acknowledge the alerts."),
+    )
     return _back(client, session)

@@ -88,10 +88,22 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         "recent_vitals": list(reversed(data["vitals"]))[:8],
         "alerts": data["alerts"],
         "open_alerts": data["open_alerts"],
+        "alert_groups": alerts_by_reading(data["open_alerts"]),
         "can_ack": can_work_the_chair(actor, session.client),
         "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
         "baseline": baseline,
     }
+
+
+def alerts_by_reading(alerts) -> list[dict]:
+    """Open alerts gathered under the reading that raised them, oldest reading first: one
+    reading is one episode at the chair, acknowledged with one action (every alert still
+    shown)."""
+    groups: dict[int, dict] = {}
+    for alert in alerts:
+        group = groups.setdefault(alert.vital_id, {"vital": alert.vital, "alerts": []})
+        group["alerts"].append(alert)
+    return sorted(groups.values(), key=lambda g: (g["vital"].recorded_at, g["vital"].pk))
 
 
 def stock_options(session: DosingSession, order) -> list:

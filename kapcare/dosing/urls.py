@@ -20,6 +20,11 @@ urlpatterns = [
     path(S + "end-dosing/", live_views.end_dosing, name="end_dosing"),
     path(S + "vitals/", entry_views.vitals, name="vitals"),
     path(S + "alerts/<int:alert_id>/acknowledge/", entry_views.acknowledge, name="acknowledge"),
+    path(
+        S + "readings/<int:vital_id>/acknowledge/",
+        entry_views.acknowledge_reading,
+        name="acknowledge_reading",
+    ),
     path(S + "dissociation/", entry_views.dissociation, name="dissociation"),
     path(S + "note/", entry_views.note, name="note"),
     path(S + "adverse-events/", live_views.adverse_event, name="adverse_event"),
