@@ -61,7 +61,10 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
     chart = (
         as_data_uri(
             vitals_chart_svg(
-                data["vitals"], dose_started_at=session.dose_started_at, baseline=baseline
+                data["vitals"],
+                dose_started_at=session.dose_started_at,
+                baseline=baseline,
+                zone=session.clinic.zone,
             )
         )
         if data["vitals"]
