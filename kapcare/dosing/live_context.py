@@ -20,8 +20,11 @@ from kapcare.dosing.permissions import (
     can_write_session_note,
 )
 from kapcare.dosing.rules import session_dose_mg
+from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
+from kapcare.measures.forms import ResponseForm
+from kapcare.measures.pre_dose import pre_dose_measures
 
 S = DosingStatus
 
@@ -155,13 +158,22 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             if order
             else None
         )
-        measured = measures_today(client)
+        measures = pre_dose_measures(session, timezone.now())
         context.update(
             order=order,
             dose=dose,
-            measures_today=measured,
+            pre_dose_measures=[
+                {
+                    "measure": m,
+                    "form": None
+                    if m.done or m.definition is None or not context["can_chair"]
+                    else bound.get("measures", {}).get(m.code)
+                    or ResponseForm(definition=m.definition, prefix=f"m-{m.code}"),
+                }
+                for m in measures
+            ],
             check_form=bound.get("check")
-            or forms.PreDoseCheckForm(initial=_check_initial_from(measured)),
+            or forms.PreDoseCheckForm(initial=check_initial(check, measures)),
             gates=dosing_gates(session.course, timezone.now()),
             clear_form=bound.get("clear") or forms.ReasonForm(),
             administer_form=bound.get("administer")
@@ -205,35 +217,15 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
     return context
 
 
-def measures_today(client) -> dict:
-    """The client's complete PHQ-9 and GAD-7 from today (clinic's day), newest of each: the
-    pre-dose checklist asks whether they were done and what PHQ-9 item 9 was (FACTS §4.3)."""
-    from kapcare.measures.models import Response
-
-    today = client.clinic.today()
-    found = {}
-    recent = (
-        Response.objects.filter(
-            clinic_id=client.clinic_id,
-            client=client,
-            instrument_code__in=("phq9", "gad7"),
-            status="complete",
-            completed_at__gte=timezone.now() - timezone.timedelta(days=2),
-        )
-        .select_related("instrument")
-        .order_by("-completed_at", "-id")
-    )
-    for response in recent:
-        local_day = timezone.localtime(response.completed_at, client.clinic.zone).date()
-        if local_day == today:
-            found.setdefault(response.instrument_code, response)
-    return found
-
-
-def _check_initial_from(measured: dict) -> dict:
-    initial = {"phq9_done": "phq9" in measured, "gad7_done": "gad7" in measured}
-    if "phq9" in measured:
-        initial["phq9_item9"] = measured["phq9"].answers.get("9")
+def check_initial(previous, measures) -> dict:
+    """ "Record the checks again" starts from the previous check (a re-measured BP is usually
+    the only change), with PHQ-9 item 9 as Measures has it when that is higher; the time is
+    now."""
+    initial = {name: getattr(previous, name) for name in FORM_FIELDS} if previous else {}
+    phq9 = next((m for m in measures if m.code == "phq9" and m.done), None)
+    found = phq9.response.answers.get("9") if phq9 else None
+    if found is not None and (initial.get("phq9_item9") is None or found > initial["phq9_item9"]):
+        initial["phq9_item9"] = found
     return initial
 
 

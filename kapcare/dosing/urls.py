@@ -16,6 +16,7 @@ urlpatterns = [
     path(S + "check-in/", live_views.check_in, name="check_in"),
     path(S + "checks/", live_views.pre_dose_checks, name="checks"),
     path(S + "checks/<int:check_id>/clear/", live_views.clear_check, name="clear_check"),
+    path(S + "measures/<slug:code>/", entry_views.pre_dose_measure, name="pre_dose_measure"),
     path(S + "administer/", live_views.administer, name="administer"),
     path(S + "end-dosing/", live_views.end_dosing, name="end_dosing"),
     path(S + "vitals/", entry_views.vitals, name="vitals"),
