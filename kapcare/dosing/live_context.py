@@ -1,5 +1,6 @@
 """What the live session page shows, assembled once for the full page, its HTMX panel and the
-step forms. Reads only; bounded queries (the live view selector plus a handful)."""
+step forms. Reads only (but for loading the shipped instruments on first use, as the Measures
+tab does); bounded queries (the live view selector plus a handful)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
 from kapcare.measures.forms import ResponseForm
+from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.pre_dose import pre_dose_measures
 
 S = DosingStatus
@@ -159,6 +161,11 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             else None
         )
         measures = pre_dose_measures(session, timezone.now())
+        if any(m.definition is None for m in measures):
+            # As the Measures tab does on first use: the clinic gets the shipped instruments,
+            # so the questionnaire can be entered here rather than strand the client.
+            ensure_shipped_instruments(clinic=session.clinic)
+            measures = pre_dose_measures(session, timezone.now())
         context.update(
             order=order,
             dose=dose,
