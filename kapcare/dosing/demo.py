@@ -215,7 +215,7 @@ def _in_the_chair(course, staff, nurse, prescriber) -> None:
         actor=nurse, course=course, scheduled_for=start - dt.timedelta(minutes=30)
     )
     services.check_in(actor=nurse, session=session, at=start - dt.timedelta(minutes=30))
-    _pre_session_questionnaires(session, course, start - dt.timedelta(minutes=25))
+    _pre_session_questionnaires(session, course, session.scheduled_for - dt.timedelta(minutes=10))
     services.record_pre_dose_check(
         actor=nurse, session=session, data=CHECK, recorded_at=start - dt.timedelta(minutes=15)
     )
