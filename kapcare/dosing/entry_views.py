@@ -144,7 +144,7 @@ def acknowledge(request, client, session_id, alert_id):
         return _panel(
             request,
             session,
-            ack_forms={alert.pk: form},
+            ack_forms={alert.vital_id: form},  # the panel shows errors by reading
             page_status=request.POST.get("page_status", ""),
         )
     messages.error(request, _("Say what was done to acknowledge the alert."))

@@ -173,3 +173,36 @@ def test_record_the_checks_again_starts_from_the_previous_values(
     assert "checked" in value("identity_confirmed") and "checked" in value("escort_confirmed")
     assert GOOD_CHECK["intentions"] in html
     assert re.search(r'<option value="not_applicable"[^>]*selected', html)
+
+
+def test_a_later_session_needs_its_own_questionnaires(clinic, staff, client_record):
+    from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
+
+    # given session 1 given and discharged, its questionnaires answered before its dose
+    ctx = chair(clinic, staff, client_record, checked_minutes_ago=110)
+    give_dose(clinic, staff, ctx, minutes_ago=100)
+    nurse, first = ctx["nurse"], ctx["session"]
+    services.complete_dosing(actor=nurse, session=first, ended_at=ago(60))
+    services.record_vitals(
+        actor=nurse,
+        session=first,
+        recorded_at=ago(2),
+        values={"systolic": 126, "diastolic": 80, "heart_rate": 74, "spo2": 98},
+    )
+    services.discharge_session(
+        actor=nurse,
+        session=first,
+        discharged_at=ago(1),
+        criteria=dict.fromkeys(DISCHARGE_CRITERIA, True),
+        summary="Settled.",
+        aftercare_instructions="No driving until tomorrow.",
+    )
+    # when session 2 is checked in with passing checks
+    second = services.schedule_session(actor=nurse, course=ctx["course"], scheduled_for=ago(0))
+    services.check_in(actor=nurse, session=second, at=ago(0))
+    services.record_pre_dose_check(actor=nurse, session=second, data=GOOD_CHECK, recorded_at=ago(0))
+    # then session 1's questionnaires do not answer for session 2
+    gate = pre_dose(ctx["course"])
+    assert not gate.passed and "PHQ-9, GAD-7" in gate.reason
+    questionnaires(clinic, staff, client_record, ctx["course"])
+    assert pre_dose(ctx["course"]).passed
