@@ -73,7 +73,7 @@ def measure_blocks(session: DosingSession, check, at: dt.datetime) -> list[str]:
     asks for before this session with no complete response (FACTS.md §4.3 interval history; the
     protocol's "required before each session": a ticked box is not a response), and a PHQ-9
     item 9 answered after the checks that they did not take in (FACTS.md §8)."""
-    from kapcare.measures.pre_dose import pre_dose_measures
+    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
     protocol = session.protocol
     measures = pre_dose_measures(session, at)
@@ -83,14 +83,13 @@ def measure_blocks(session: DosingSession, check, at: dt.datetime) -> list[str]:
         out.append(
             _("Not in Measures yet: %(what)s (before this session).") % {"what": ", ".join(missing)}
         )
-    phq9 = next((m for m in measures if m.code == "phq9" and m.done), None)
-    found = phq9.response.answers.get("9") if phq9 else None
+    found = higher_item9(None, measures)
     if (
         check is not None
         and protocol is not None
         and found is not None
         and found >= protocol.phq9_item9_review
-        and (check.phq9_item9 is None or check.phq9_item9 < found)
+        and higher_item9(check.phq9_item9, measures) != check.phq9_item9
     ):
         out.append(
             _(

@@ -26,7 +26,7 @@ from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
 from kapcare.measures.forms import ResponseForm
 from kapcare.measures.instrument_services import ensure_shipped_instruments
-from kapcare.measures.pre_dose import pre_dose_measures
+from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
 S = DosingStatus
 
@@ -225,14 +225,13 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
 
 
 def check_initial(previous, measures) -> dict:
-    """ "Record the checks again" starts from the previous check (a re-measured BP is usually
-    the only change), with PHQ-9 item 9 as Measures has it when that is higher; the time is
-    now."""
+    """The form behind "Record the checks again" starts from the previous check (a re-measured
+    BP is usually the only change), with PHQ-9 item 9 as Measures has it when that is higher;
+    the time is now."""
     initial = {name: getattr(previous, name) for name in FORM_FIELDS} if previous else {}
-    phq9 = next((m for m in measures if m.code == "phq9" and m.done), None)
-    found = phq9.response.answers.get("9") if phq9 else None
-    if found is not None and (initial.get("phq9_item9") is None or found > initial["phq9_item9"]):
-        initial["phq9_item9"] = found
+    item9 = higher_item9(initial.get("phq9_item9"), measures)
+    if item9 is not None:
+        initial["phq9_item9"] = item9
     return initial
 
 

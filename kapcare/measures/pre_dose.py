@@ -107,3 +107,14 @@ def pre_dose_measures(session, at: dt.datetime) -> list[PreDoseMeasure]:
         title = InstrumentCode(code).label if code in InstrumentCode.values else code.upper()
         out.append(PreDoseMeasure(code, title, item.slot, definition, response))
     return out
+
+
+def higher_item9(typed: int | None, measures: list[PreDoseMeasure]) -> int | None:
+    """PHQ-9 item 9 (thoughts of self-harm) for the pre-dose checklist: the higher of what was
+    typed and what the session's PHQ-9 response says. A risk answer in Measures is never
+    lowered by retyping it (FACTS.md §8)."""
+    phq9 = next((m for m in measures if m.code == "phq9" and m.done), None)
+    found = phq9.response.answers.get("9") if phq9 else None
+    if found is None:
+        return typed
+    return found if typed is None else max(typed, found)

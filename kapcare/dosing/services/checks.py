@@ -68,19 +68,14 @@ FORM_FIELDS = [name for name in CHECK_FIELDS if name not in MEASURE_FLAGS]
 
 def measured_facts(session: DosingSession, data: dict[str, Any]) -> dict[str, Any]:
     """The checklist's questionnaire answers as Measures has them: done when a complete
-    response answers the schedule's slot before this session, and PHQ-9 item 9 at least what the response says (FACTS.md §8: a
-    risk answer is never lowered by retyping it)."""
-    from kapcare.measures.pre_dose import pre_dose_measures
+    response answers the schedule's slot before this session; PHQ-9 item 9 at least what that
+    response says."""
+    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
-    measures = {m.code: m for m in pre_dose_measures(session, timezone.now())}
-    facts = {flag: code in measures and measures[code].done for flag, code in MEASURE_FLAGS.items()}
-    item9 = data.get("phq9_item9")
-    phq9 = measures.get("phq9")
-    if phq9 is not None and phq9.done:
-        found = phq9.response.answers.get("9")
-        if found is not None and (item9 is None or found > item9):
-            item9 = found
-    facts["phq9_item9"] = item9
+    measures = pre_dose_measures(session, timezone.now())
+    done = {m.code for m in measures if m.done}
+    facts = {flag: code in done for flag, code in MEASURE_FLAGS.items()}
+    facts["phq9_item9"] = higher_item9(data.get("phq9_item9"), measures)
     return facts
 
 
