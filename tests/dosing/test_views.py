@@ -77,6 +77,8 @@ def all_urls(client, ctx):
         ("post", url("schedule", client)),
         ("post", url("order_cancel", client, order_id=DoseOrder.objects.get().pk)),
         ("post", url("acknowledge", client, session, alert_id=ctx["alert"].pk)),
+        ("post", url("acknowledge_reading", client, session, vital_id=ctx["alert"].vital_id)),
+        ("post", url("pre_dose_measure", client, session, code="phq9")),
         ("post", url("clear_check", client, session, check_id=PreDoseCheck.objects.get().pk)),
     ]
     return urls
