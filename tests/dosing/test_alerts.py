@@ -133,3 +133,21 @@ def test_the_panel_shows_every_alert_with_one_form_per_reading(clinic, staff, cl
         {f"ack-r{other.pk}-action_taken": "Chin lift", "alert": [other.alerts.get().pk]},
     )
     assert plain.status_code == 302 and not other.alerts.get().is_open
+
+
+def test_the_session_record_shows_a_late_readings_alert_at_the_reading_time(
+    clinic, staff, client_record, login
+):
+    from tests.dosing.pdf_text import pdf_text, squeezed
+
+    ctx = monitored(clinic, staff, client_record)
+    when = ago(40)
+    services.record_vitals(
+        actor=ctx["nurse"], session=ctx["session"], recorded_at=when, values={"spo2": 88}
+    )
+    address = reverse("dosing:record_pdf", args=[client_record.pk, ctx["session"].pk])
+    text = squeezed(pdf_text(login(staff["nurse"]).get(address).content))
+    from django.utils import timezone
+
+    local = timezone.localtime(when, clinic.zone).strftime("%H:%M")
+    assert f"{local}Alert:SpO288%" in text and "readingenteredat" in text
