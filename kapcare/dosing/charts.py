@@ -3,6 +3,10 @@
 Drawn with matplotlib's object API (no pyplot, no global figure state), so requests on several
 threads can draw at once. Text stays text in the SVG (svg.fonttype "none"): smaller, crisp at
 any size, and searchable in the PDF.
+
+The x axis is the clinic's clock (DESIGN.md: times shown in the clinic's time zone), ticked on
+round minutes; a top axis counts minutes since the dose started, the clock the monitoring
+schedule runs on (FACTS.md §4.4: BP peaks near 40 minutes).
 """
 
 from __future__ import annotations
@@ -10,64 +14,131 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import matplotlib
+import matplotlib.dates as mdates
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 SYSTOLIC, DIASTOLIC, HEART, SPO2 = "#b7323f", "#3f7d74", "#55606c", "#2f5f8a"
 
+# Tick spacings (minutes) the clock axis may use: each divides an hour or a day evenly.
+TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240)
+MAX_TICKS = 10
+# Never show less than this much time: readings in the same minute still get a clock around them.
+MIN_SPAN = dt.timedelta(minutes=10)
+# 7.68 in at 72 pt/in is 768 CSS px: the width the chart is shown at in the live page's 48rem
+# column on an 820 px tablet, and it fits the PDF's text width scaled; text is not shrunk.
+FIGSIZE = (7.68, 3.4)
+
+
+def x_range(moments: list[dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
+    """The time the axis shows: every moment, a little margin, at least MIN_SPAN."""
+    lo, hi = min(moments), max(moments)
+    span = hi - lo
+    if span < MIN_SPAN:
+        middle = lo + span / 2
+        return middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    margin = max(span * 0.04, dt.timedelta(minutes=1))
+    return lo - margin, hi + margin
+
+
+def clock_ticks(lo: dt.datetime, hi: dt.datetime, zone: ZoneInfo) -> list[dt.datetime]:
+    """Ticks on round minutes of the clinic's clock between lo and hi (at most MAX_TICKS),
+    evenly spaced by the smallest step in TICK_STEPS that keeps them few."""
+    lo, hi = x_range([lo, hi]) if hi - lo < MIN_SPAN else (lo, hi)
+    minutes = (hi - lo).total_seconds() / 60
+    step = next((s for s in TICK_STEPS if minutes / s <= MAX_TICKS - 1), TICK_STEPS[-1])
+    local = lo.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    into_day = (local - midnight).total_seconds() / 60
+    # Stepping in UTC keeps the gaps even across a daylight-saving change.
+    first = midnight + dt.timedelta(minutes=-(-into_day // step) * step)
+    ticks, tick = [], first.astimezone(dt.UTC)
+    while tick <= hi:
+        ticks.append(tick)
+        tick += dt.timedelta(minutes=step)
+    return ticks
+
+
+def minute_ticks(lo: dt.timedelta, hi: dt.timedelta, clock: list[dt.datetime]) -> list[int]:
+    """Whole minutes since the dose for the top axis, spaced as the clock ticks are."""
+    step = int((clock[1] - clock[0]).total_seconds() // 60) if len(clock) > 1 else 1
+    first = -(-int(lo.total_seconds() // 60) // step) * step
+    return list(range(first, int(hi.total_seconds() // 60) + 1, step))
+
 
 def vitals_chart_svg(
-    readings, *, dose_started_at: dt.datetime | None, baseline: dict | None = None
+    readings,
+    *,
+    dose_started_at: dt.datetime | None,
+    baseline: dict | None = None,
+    zone: ZoneInfo | None = None,
 ) -> str:
-    """Blood pressure, heart rate and SpO2 against minutes since the dose started (minutes
-    before it are negative). `readings` are VitalSign-like objects. Returns SVG text."""
-    start = dose_started_at or (readings[0].recorded_at if readings else None)
+    """Blood pressure, heart rate and SpO2 against the clinic's clock (`zone`; the active time
+    zone when not given), with the dose start marked and counted from on the top axis.
+    `readings` are VitalSign-like objects. Returns SVG text."""
+    zone = zone or timezone.get_current_timezone()
 
-    def minutes(reading) -> float:
-        return (reading.recorded_at - start).total_seconds() / 60 if start else 0.0
+    def x(moment: dt.datetime) -> float:
+        return mdates.date2num(moment)
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kapcare", "font.size": 9}):
-        figure = Figure(figsize=(7.2, 3.2), dpi=100)
+    rc = {"svg.fonttype": "none", "svg.hashsalt": "kapcare", "font.size": 10}
+    with matplotlib.rc_context(rc):
+        figure = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
         axes = figure.subplots()
-        bp = [r for r in readings if r.systolic is not None]
-        if bp:
-            xs = [minutes(r) for r in bp]
-            axes.plot(xs, [r.systolic for r in bp], "o-", color=SYSTOLIC, label=_("Systolic"))
-            axes.plot(xs, [r.diastolic for r in bp], "s-", color=DIASTOLIC, label=_("Diastolic"))
-        hr = [r for r in readings if r.heart_rate is not None]
-        if hr:
-            axes.plot(
-                [minutes(r) for r in hr],
-                [r.heart_rate for r in hr],
-                "^--",
-                color=HEART,
-                label=_("Heart rate"),
-            )
-        spo2 = [r for r in readings if r.spo2 is not None]
-        if spo2:
-            axes.plot(
-                [minutes(r) for r in spo2],
-                [r.spo2 for r in spo2],
-                "d:",
-                color=SPO2,
-                label=_("SpO2 %"),
-            )
+        series = [
+            ("systolic", "o-", SYSTOLIC, _("Systolic")),
+            ("diastolic", "s-", DIASTOLIC, _("Diastolic")),
+            ("heart_rate", "^--", HEART, _("Heart rate")),
+            ("spo2", "d:", SPO2, _("SpO2 %")),
+        ]
+        for field, style, colour, label in series:
+            points = [r for r in readings if getattr(r, field) is not None]
+            if points:
+                axes.plot(
+                    [x(r.recorded_at) for r in points],
+                    [getattr(r, field) for r in points],
+                    style,
+                    color=colour,
+                    label=label,
+                    markersize=5,
+                )
         if baseline:
             axes.axhline(baseline["systolic"], color=SYSTOLIC, linewidth=0.6, alpha=0.5)
             axes.axhline(baseline["diastolic"], color=DIASTOLIC, linewidth=0.6, alpha=0.5)
-        if start is not None:
-            axes.axvline(0, color="#1f2d3d", linewidth=0.8, linestyle="--")
-        axes.set_title(_("Vital signs"))
-        axes.set_xlabel(_("minutes since dose start"))
+        moments = [r.recorded_at for r in readings] + ([dose_started_at] if dose_started_at else [])
+        if moments:
+            lo, hi = x_range(moments)
+            axes.set_xlim(x(lo), x(hi))
+            ticks = clock_ticks(lo, hi, zone)
+            axes.xaxis.set_major_locator(FixedLocator([x(t) for t in ticks]))
+            axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=zone))
+        if dose_started_at is not None and moments:
+            start = x(dose_started_at)
+            axes.axvline(start, color="#1f2d3d", linewidth=0.8, linestyle="--")
+            top = axes.secondary_xaxis(
+                "top", functions=(lambda v: (v - start) * 1440, lambda m: start + m / 1440)
+            )
+            top.xaxis.set_major_locator(
+                FixedLocator(minute_ticks(lo - dose_started_at, hi - dose_started_at, ticks))
+            )
+            top.xaxis.set_major_formatter(
+                FuncFormatter(lambda m, _pos: f"{m:+.0f}" if round(m) else "0")
+            )
+            top.set_xlabel(_("minutes since dose start"), fontsize=9)
+            top.tick_params(labelsize=8)
+        axes.set_title(_("Vital signs"), loc="left", fontsize=11)
+        axes.set_xlabel(_("time (%(zone)s)") % {"zone": getattr(zone, "key", str(zone))})
         axes.set_ylabel(_("mmHg · beats/min · %"))
         axes.grid(True, linewidth=0.3, alpha=0.6)
         if readings:
-            axes.legend(loc="upper right", fontsize=7, ncols=4, frameon=False)
+            figure.legend(loc="outside lower center", ncols=4, frameon=False, fontsize=9)
         else:
             axes.text(0.5, 0.5, _("No readings yet"), ha="center", transform=axes.transAxes)
-        figure.tight_layout()
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()

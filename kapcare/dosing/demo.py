@@ -258,6 +258,7 @@ def _in_the_chair(course, staff, nurse, prescriber) -> None:
         actor=nurse, course=course, scheduled_for=start - dt.timedelta(minutes=30)
     )
     services.check_in(actor=nurse, session=session, at=start - dt.timedelta(minutes=30))
+    _pre_session_questionnaires(session, course, session.scheduled_for - dt.timedelta(minutes=10))
     services.record_pre_dose_check(
         actor=nurse, session=session, data=CHECK, recorded_at=start - dt.timedelta(minutes=15)
     )
@@ -303,6 +304,28 @@ def _in_the_chair(course, staff, nurse, prescriber) -> None:
         score=2,
         note="Quiet, eyes closed; smiled once.",
     )
+
+
+def _pre_session_questionnaires(session, course, at) -> None:
+    """The questionnaires the schedule asks for before today's dose, filled in on arrival
+    (the dose gate asks Measures for them)."""
+    from kapcare.measures.demo import answers_for
+    from kapcare.measures.instrument_services import ensure_shipped_instruments
+    from kapcare.measures.pre_dose import pre_dose_measures
+    from kapcare.measures.services import record_response
+
+    ensure_shipped_instruments(clinic=course.clinic)
+    therapist = Actor.for_user(_therapist_of(course), course.clinic)
+    for measure in pre_dose_measures(session, timezone.now()):
+        if not measure.done and measure.definition is not None:
+            record_response(
+                actor=therapist,
+                client=course.client,
+                definition=measure.definition,
+                answers=answers_for(measure.definition, 6),
+                course=course,
+                completed_at=at,
+            )
 
 
 def _therapist_of(course) -> User:

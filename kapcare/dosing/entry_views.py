@@ -5,8 +5,10 @@ panel to refresh (HX-Trigger); without JavaScript they post normally and redirec
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,8 @@ from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
-from kapcare.dosing.models import MonitoringAlert
+from kapcare.dosing.models import DosingStatus, MonitoringAlert, VitalSign
+from kapcare.dosing.permissions import can_work_the_chair
 
 CHANGED = "kc-session-changed"
 
@@ -141,8 +144,92 @@ def acknowledge(request, client, session_id, alert_id):
         return _panel(
             request,
             session,
-            ack_forms={alert.pk: form},
+            ack_forms={alert.vital_id: form},  # the panel shows errors by reading
             page_status=request.POST.get("page_status", ""),
         )
     messages.error(request, _("Say what was done to acknowledge the alert."))
     return _back(client, session)
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_ack")
+def acknowledge_reading(request, client, session_id, vital_id):
+    """One action for the alerts one reading raised (each keeps its own row and audit event).
+    The form carries the alerts that were on screen; the service acknowledges exactly those."""
+    session = _session(request, client, session_id)
+    vital = get_object_or_404(VitalSign, pk=vital_id, session=session)
+    form = forms.AcknowledgeForm(request.POST, prefix=f"ack-r{vital.pk}")
+    shown = [int(v) for v in request.POST.getlist("alert") if v.isascii() and v.isdigit()]
+    if form.is_valid():
+        try:
+            services.acknowledge_reading_alerts(
+                actor=require_actor(request),
+                vital=vital,
+                action_taken=form.cleaned_data["action_taken"],
+                alert_ids=shown,
+            )
+        except ValidationError as error:
+            forms.attach_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Alerts acknowledged."))
+                return _back(client, session)
+            session.refresh_from_db()
+            response = _panel(request, session, page_status=request.POST.get("page_status", ""))
+            response["HX-Trigger"] = CHANGED
+            return response
+    if request.htmx:
+        return _panel(
+            request,
+            session,
+            ack_forms={vital.pk: form},
+            page_status=request.POST.get("page_status", ""),
+        )
+    messages.error(
+        request,
+        " ".join(form.non_field_errors()) or _("Say what was done to acknowledge the alerts."),
+    )
+    return _back(client, session)
+
+
+@require_POST
+@client_page(CLINICAL, page="dosing_pre_dose_measure")
+def pre_dose_measure(request, client, session_id, code):
+    """A pre-session questionnaire entered at the chair (read to the client, or from their
+    paper form), through the Measures response service: scored, its risk alerts raised and its
+    schedule slot answered exactly as on the Measures tab."""
+    from kapcare.measures.forms import ResponseForm
+    from kapcare.measures.pre_dose import pre_dose_measures
+    from kapcare.measures.services import record_response
+
+    session = _session(request, client, session_id)
+    actor = require_actor(request)
+    measure = next((m for m in pre_dose_measures(session, timezone.now()) if m.code == code), None)
+    if measure is None or measure.definition is None:
+        raise Http404("This questionnaire is not asked for before this session.")
+    if not can_work_the_chair(actor, client):
+        raise PermissionDenied(_("Only a nurse or prescriber on the care team does this here."))
+    if session.status not in (DosingStatus.CHECKED_IN, DosingStatus.PRE_DOSE_CHECKS):
+        messages.error(request, _("The pre-dose questionnaires are entered before the dose."))
+        return _back(client, session)
+    form = ResponseForm(request.POST, definition=measure.definition, prefix=f"m-{code}")
+    if form.is_valid():
+        try:
+            record_response(
+                actor=actor,
+                client=client,
+                definition=measure.definition,
+                answers=form.answers(),
+                course=session.course,
+                completed_at=form.completed_at(),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("%(t)s saved in Measures.") % {"t": measure.title})
+            return _back(client, session)
+    return _page(request, client, session, measures={code: form})

@@ -25,7 +25,7 @@ from kapcare.dosing.models import (
     Site,
 )
 from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
-from kapcare.dosing.services.checks import CHECK_FIELDS
+from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.common import CLOCK_SLACK
 
 BIG = {"class": "form-control-lg"}
@@ -151,7 +151,7 @@ class PreDoseCheckForm(forms.ModelForm):
 
     class Meta:
         model = PreDoseCheck
-        fields = ["recorded_at", *CHECK_FIELDS]
+        fields = ["recorded_at", *FORM_FIELDS]
         widgets = {
             "weight_kg": forms.NumberInput(attrs=DECIMAL),
             "fasting_hours": forms.NumberInput(attrs=DECIMAL),

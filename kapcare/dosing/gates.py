@@ -68,21 +68,52 @@ def _today(course: TreatmentCourse, at: dt.datetime) -> dt.date:
     return timezone.localdate(at, timezone=ZoneInfo(course.clinic.time_zone))
 
 
+def measure_blocks(session: DosingSession, check, at: dt.datetime) -> list[str]:
+    """What Measures holds against the dose at `at`: each questionnaire the clinic's schedule
+    asks for before this session with no complete response (FACTS.md §4.3 interval history; the
+    protocol's "required before each session": a ticked box is not a response), and a PHQ-9
+    item 9 answered after the checks that they did not take in (FACTS.md §8)."""
+    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
+
+    protocol = session.protocol
+    measures = pre_dose_measures(session, at)
+    out = []
+    missing = [m.title for m in measures if not m.done]
+    if missing and (protocol is None or protocol.require_pre_session_measures):
+        out.append(
+            _("Not in Measures yet: %(what)s (before this session).") % {"what": ", ".join(missing)}
+        )
+    found = higher_item9(None, measures)
+    if (
+        check is not None
+        and protocol is not None
+        and found is not None
+        and found >= protocol.phq9_item9_review
+        and higher_item9(check.phq9_item9, measures) != check.phq9_item9
+    ):
+        out.append(
+            _(
+                "PHQ-9 item 9 is %(v)s in Measures, after these checks: record the checks "
+                "again so a prescriber reviews suicide risk before dosing."
+            )
+            % {"v": found}
+        )
+    return out
+
+
 def pre_dose_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
-    """FACTS.md §4.3: the latest checks of the session, judged under its protocol version."""
+    """FACTS.md §4.3: the latest checks of the session, judged under its protocol version, and
+    the pre-dose questionnaires its schedule asks for, present as responses in Measures."""
     label = _("Pre-dose checks complete and within thresholds")
     session = _target(course)
     if session is None:
         return Gate("pre_dose", label, False, _("No session is checked in for a dose."))
     check = _check_at(session, at)
+    measures = measure_blocks(session, check, at)
     if check is None:
-        return Gate(
-            "pre_dose",
-            label,
-            False,
-            _("Session %(n)s: the pre-dose checks are not recorded.") % {"n": session.number},
-        )
-    blocks = check_blocks(check.problems, cleared=check.cleared_at is not None)
+        reason = _("Session %(n)s: the pre-dose checks are not recorded.") % {"n": session.number}
+        return Gate("pre_dose", label, False, " ".join([reason, *measures]))
+    blocks = check_blocks(check.problems, cleared=check.cleared_at is not None) + measures
     return Gate("pre_dose", label, not blocks, " ".join(blocks))
 
 

@@ -1,5 +1,6 @@
 """What the live session page shows, assembled once for the full page, its HTMX panel and the
-step forms. Reads only; bounded queries (the live view selector plus a handful)."""
+step forms. Reads only (but for loading the shipped instruments on first use, as the Measures
+tab does); bounded queries (the live view selector plus a handful)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ from kapcare.dosing.permissions import (
 )
 from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg
+from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
+from kapcare.measures.forms import ResponseForm
+from kapcare.measures.instrument_services import ensure_shipped_instruments
+from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
 S = DosingStatus
 
@@ -63,7 +68,10 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
     chart = (
         as_data_uri(
             vitals_chart_svg(
-                data["vitals"], dose_started_at=session.dose_started_at, baseline=baseline
+                data["vitals"],
+                dose_started_at=session.dose_started_at,
+                baseline=baseline,
+                zone=session.clinic.zone,
             )
         )
         if data["vitals"]
@@ -90,12 +98,24 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         "recent_vitals": list(reversed(data["vitals"]))[:8],
         "alerts": data["alerts"],
         "open_alerts": data["open_alerts"],
+        "alert_groups": alerts_by_reading(data["open_alerts"]),
         "can_ack": can_work_the_chair(actor, session.client),
         "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
         "baseline": baseline,
         "review": panel_review(session),
         "consent_withdrawn_at": withdrawn_during(session),
     }
+
+
+def alerts_by_reading(alerts) -> list[dict]:
+    """Open alerts gathered under the reading that raised them, oldest reading first: one
+    reading is one episode at the chair, acknowledged with one action (every alert still
+    shown)."""
+    groups: dict[int, dict] = {}
+    for alert in alerts:
+        group = groups.setdefault(alert.vital_id, {"vital": alert.vital, "alerts": []})
+        group["alerts"].append(alert)
+    return sorted(groups.values(), key=lambda g: (g["vital"].recorded_at, g["vital"].pk))
 
 
 def stock_options(session: DosingSession, order) -> list:
@@ -144,13 +164,27 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
             if order
             else None
         )
-        measured = measures_today(client)
+        measures = pre_dose_measures(session, timezone.now())
+        if any(m.definition is None for m in measures):
+            # As the Measures tab does on first use: the clinic gets the shipped instruments,
+            # so the questionnaire can be entered here rather than strand the client.
+            ensure_shipped_instruments(clinic=session.clinic)
+            measures = pre_dose_measures(session, timezone.now())
         context.update(
             order=order,
             dose=dose,
-            measures_today=measured,
+            pre_dose_measures=[
+                {
+                    "measure": m,
+                    "form": None
+                    if m.done or m.definition is None or not context["can_chair"]
+                    else bound.get("measures", {}).get(m.code)
+                    or ResponseForm(definition=m.definition, prefix=f"m-{m.code}"),
+                }
+                for m in measures
+            ],
             check_form=bound.get("check")
-            or forms.PreDoseCheckForm(initial=_check_initial_from(measured)),
+            or forms.PreDoseCheckForm(initial=check_initial(check, measures)),
             gates=dosing_gates(session.course, timezone.now()),
             clear_form=bound.get("clear") or forms.ReasonForm(),
             administer_form=bound.get("administer")
@@ -200,35 +234,14 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
     return context
 
 
-def measures_today(client) -> dict:
-    """The client's complete PHQ-9 and GAD-7 from today (clinic's day), newest of each: the
-    pre-dose checklist asks whether they were done and what PHQ-9 item 9 was (FACTS §4.3)."""
-    from kapcare.measures.models import Response
-
-    today = client.clinic.today()
-    found = {}
-    recent = (
-        Response.objects.filter(
-            clinic_id=client.clinic_id,
-            client=client,
-            instrument_code__in=("phq9", "gad7"),
-            status="complete",
-            completed_at__gte=timezone.now() - timezone.timedelta(days=2),
-        )
-        .select_related("instrument")
-        .order_by("-completed_at", "-id")
-    )
-    for response in recent:
-        local_day = timezone.localtime(response.completed_at, client.clinic.zone).date()
-        if local_day == today:
-            found.setdefault(response.instrument_code, response)
-    return found
-
-
-def _check_initial_from(measured: dict) -> dict:
-    initial = {"phq9_done": "phq9" in measured, "gad7_done": "gad7" in measured}
-    if "phq9" in measured:
-        initial["phq9_item9"] = measured["phq9"].answers.get("9")
+def check_initial(previous, measures) -> dict:
+    """The form behind "Record the checks again" starts from the previous check (a re-measured
+    BP is usually the only change), with PHQ-9 item 9 as Measures has it when that is higher;
+    the time is now."""
+    initial = {name: getattr(previous, name) for name in FORM_FIELDS} if previous else {}
+    item9 = higher_item9(initial.get("phq9_item9"), measures)
+    if item9 is not None:
+        initial["phq9_item9"] = item9
     return initial
 
 

@@ -29,7 +29,10 @@ def _record_context(session) -> dict:
     data = selectors.live_view(session)
     baseline = selectors.baseline_of(data["check"])
     chart = vitals_chart_svg(
-        data["vitals"], dose_started_at=session.dose_started_at, baseline=baseline
+        data["vitals"],
+        dose_started_at=session.dose_started_at,
+        baseline=baseline,
+        zone=session.clinic.zone,
     )
     return {
         "session": session,

@@ -139,11 +139,8 @@ def pre_dose_problems(
         add("escort_confirmed", _("An escort must be present or on the way."))
     if not check["ride_home_confirmed"]:
         add("ride_home_confirmed", _("Confirm the ride home: the client must not drive today."))
-    if p.require_pre_session_measures:
-        if not check["phq9_done"]:
-            add("phq9_done", _("The pre-session PHQ-9 is not done."))
-        if not check["gad7_done"]:
-            add("gad7_done", _("The pre-session GAD-7 is not done."))
+    # The pre-session questionnaires are not judged here from a ticked box: the dose gate asks
+    # Measures for the responses themselves (kapcare.dosing.gates.missing_measures).
     item9 = check.get("phq9_item9")
     if item9 is not None and item9 >= p.phq9_item9_review:
         add(

@@ -94,8 +94,42 @@ def iv_order(clinic, staff, course, **overrides):
     return services.sign_dose_order(actor=actor(prescriber, clinic), course=course, **fields)
 
 
-def chair(clinic, staff, client, *, checked_minutes_ago=30, order=True, stock=True, check=None):
-    """A ready course, an IV order, stock, and a session checked in with passing checks."""
+def questionnaires(clinic, staff, client, course, *, at=None, codes=("phq9", "gad7"), item9=0):
+    """The pre-session questionnaires the schedule asks for (a depression course: PHQ-9 and
+    GAD-7), entered in Measures by the therapist through the real service."""
+    from kapcare.measures.demo import answers_for
+    from kapcare.measures.instrument_services import ensure_shipped_instruments
+    from kapcare.measures.models import InstrumentDefinition
+    from kapcare.measures.services import record_response
+
+    ensure_shipped_instruments(clinic=clinic)
+    out = {}
+    for code in codes:
+        definition = InstrumentDefinition.objects.get(clinic=clinic, code=code, is_active=True)
+        out[code] = record_response(
+            actor=actor(staff["therapist"], clinic),
+            client=client,
+            definition=definition,
+            answers=answers_for(definition, 3, item9=item9 if code == "phq9" else 0),
+            course=course,
+            completed_at=at,
+        )
+    return out
+
+
+def chair(
+    clinic,
+    staff,
+    client,
+    *,
+    checked_minutes_ago=30,
+    order=True,
+    stock=True,
+    check=None,
+    measures=True,
+):
+    """A ready course, an IV order, stock, and a session checked in with passing checks (and
+    the pre-session questionnaires in Measures, just before the checks)."""
     course = ready_course(clinic=clinic, staff=staff, client=client)
     kit = products(clinic)
     lot = receive(clinic, staff, kit["vial"], kit["safe"], 2500) if stock else None
@@ -104,6 +138,8 @@ def chair(clinic, staff, client, *, checked_minutes_ago=30, order=True, stock=Tr
     nurse = actor(staff["nurse"], clinic)
     session = services.schedule_session(actor=nurse, course=course, scheduled_for=ago(60))
     services.check_in(actor=nurse, session=session, at=ago(checked_minutes_ago + 5))
+    if measures:
+        questionnaires(clinic, staff, client, course, at=ago(checked_minutes_ago + 2))
     if check is not False:
         services.record_pre_dose_check(
             actor=nurse,

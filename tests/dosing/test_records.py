@@ -28,6 +28,7 @@ def recorded(clinic, staff, client_record):
 
 
 def test_the_chart_is_svg_with_its_axes_named(recorded):
+    recorded["session"].refresh_from_db()  # the dose start, for the minutes axis
     svg = vitals_chart_svg(
         list(VitalSign.objects.all()), dose_started_at=recorded["session"].dose_started_at
     )
@@ -50,8 +51,8 @@ def test_the_session_record_pdf_shows_the_chart_and_every_event_in_order(
         "Status:Checkedin",
         "Pre-dosechecks:",
         "Dosestarted:",
+        "Alert:Systolic184",  # read 70 min ago, during the infusion: at the reading's time
         "Status:Monitoring",
-        "Alert:Systolic184",
     ]
     positions = [text.find(word) for word in order]
     assert all(p >= 0 for p in positions), list(zip(order, positions, strict=True))

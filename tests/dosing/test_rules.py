@@ -111,8 +111,6 @@ def test_fasting_depends_on_the_route():
         ("identity_confirmed", False),
         ("escort_confirmed", False),
         ("ride_home_confirmed", False),
-        ("phq9_done", False),
-        ("gad7_done", False),
         ("intentions", "  "),
     ],
 )

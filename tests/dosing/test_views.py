@@ -77,6 +77,8 @@ def all_urls(client, ctx):
         ("post", url("schedule", client)),
         ("post", url("order_cancel", client, order_id=DoseOrder.objects.get().pk)),
         ("post", url("acknowledge", client, session, alert_id=ctx["alert"].pk)),
+        ("post", url("acknowledge_reading", client, session, vital_id=ctx["alert"].vital_id)),
+        ("post", url("pre_dose_measure", client, session, code="phq9")),
         ("post", url("clear_check", client, session, check_id=PreDoseCheck.objects.get().pk)),
     ]
     return urls
@@ -634,7 +636,7 @@ def test_pre_dose_checks_show_and_prefill_todays_phq9_from_measures(
     from kapcare.measures.models import InstrumentDefinition
     from kapcare.measures.services import record_response
 
-    ctx = chair(clinic, staff, client_record, check=False)
+    ctx = chair(clinic, staff, client_record, check=False, measures=False)
     ensure_shipped_instruments(clinic=clinic)
     phq9 = InstrumentDefinition.objects.get(clinic=clinic, code="phq9", is_active=True)
     answers = {str(i): 1 for i in range(1, 10)} | {"10": 1}
@@ -649,8 +651,9 @@ def test_pre_dose_checks_show_and_prefill_todays_phq9_from_measures(
     url = reverse("dosing:live", args=[client_record.pk, ctx["session"].pk])
     body = login(staff["nurse"]).get(url).content.decode()
 
-    assert "Completed today in Measures:" in body
-    phq9_done = re.search(r'<input[^>]*name="phq9_done"[^>]*>', body).group(0)
-    gad7_done = re.search(r'<input[^>]*name="gad7_done"[^>]*>', body).group(0)
-    assert "checked" in phq9_done and "checked" not in gad7_done
+    assert "Questionnaires before this session (in Measures)" in body
+    # done and missing come from Measures, not from boxes to tick
+    phq9_done = re.search(r'<li data-measure="phq9" class="kc-ok"', body)
+    gad7_missing = re.search(r'<li data-measure="gad7" class="kc-not-ready"', body)
+    assert phq9_done and gad7_missing and 'name="gad7_done"' not in body
     assert re.search(r'<input[^>]*name="phq9_item9"[^>]*value="1"', body)

@@ -88,6 +88,13 @@ class VitalSign(models.Model):
     def has_bp(self) -> bool:
         return self.systolic is not None
 
+    @property
+    def entered_late_at(self):
+        """When a reading was charted well after it was taken (back-dated), the entry time:
+        the record shows both; alerts carry the reading's time."""
+        late = self.created_at - self.recorded_at >= timezone.timedelta(minutes=5)
+        return self.created_at if late else None
+
 
 class AlertKind(models.TextChoices):
     SYSTOLIC = "systolic", _("High systolic blood pressure")

@@ -17,6 +17,7 @@ from kapcare.dosing.services.lifecycle import (
 )
 from kapcare.dosing.services.monitoring import (
     acknowledge_alert,
+    acknowledge_reading_alerts,
     rate_dissociation,
     record_vitals,
     save_session_note,
@@ -27,6 +28,7 @@ from kapcare.dosing.services.protocol import ensure_dosing_protocol, publish_dos
 __all__ = [
     "abort_session",
     "acknowledge_alert",
+    "acknowledge_reading_alerts",
     "administer_dose",
     "cancel_dose_order",
     "check_in",

@@ -60,6 +60,23 @@ CHECK_FIELDS = [
     "gad7_done",
     "phq9_item9",
 ]
+# Whether the pre-session questionnaires were done is read from Measures when the check is
+# recorded, never ticked by hand (kapcare.measures.pre_dose); the form leaves them out.
+MEASURE_FLAGS = {"phq9_done": "phq9", "gad7_done": "gad7"}
+FORM_FIELDS = [name for name in CHECK_FIELDS if name not in MEASURE_FLAGS]
+
+
+def measured_facts(session: DosingSession, data: dict[str, Any]) -> dict[str, Any]:
+    """The checklist's questionnaire answers as Measures has them: done when a complete
+    response answers the schedule's slot before this session; PHQ-9 item 9 at least what that
+    response says."""
+    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
+
+    measures = pre_dose_measures(session, timezone.now())
+    done = {m.code for m in measures if m.done}
+    facts = {flag: code in done for flag, code in MEASURE_FLAGS.items()}
+    facts["phq9_item9"] = higher_item9(data.get("phq9_item9"), measures)
+    return facts
 
 
 @transaction.atomic
@@ -83,7 +100,7 @@ def record_pre_dose_check(
         session=session,
         recorded_at=recorded_at,
         recorded_by=actor.user,
-        **{name: data.get(name) for name in CHECK_FIELDS},
+        **{name: data.get(name) for name in CHECK_FIELDS} | measured_facts(session, data),
     )
     check.full_clean(exclude=["clinic", "session", "recorded_by", "problems"])
     if check.systolic <= check.diastolic:

@@ -4,6 +4,7 @@ acknowledgements, dissociation ratings and the therapist's session note."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,7 +40,9 @@ def record_vitals(
 ) -> VitalSign:
     """One set of readings, and an alert for each threshold it crosses (FACTS.md §4.4) under
     the session's protocol version. Each call adds a row: two nurses recording at once both
-    keep theirs (the session lock orders them; nothing is read and rewritten)."""
+    keep theirs (the session lock orders them; nothing is read and rewritten). The alerts are
+    stamped with the time of the reading, not of its entry (a reading charted late is still the
+    moment the client's BP was high); the entry time stays on the reading (`created_at`)."""
     require(
         can_work_the_chair(actor, session.client),
         _("Only a nurse or prescriber on the care team records vital signs."),
@@ -82,6 +85,7 @@ def record_vitals(
             kind=finding.kind,
             message=finding.message,
             protocol_version=session.protocol.version,
+            raised_at=reading.recorded_at,
         )
         for finding in findings
     )
@@ -121,6 +125,55 @@ def acknowledge_alert(*, actor: Actor, alert: MonitoringAlert, action_taken: str
         obj=alert,
     )
     return alert
+
+
+@transaction.atomic
+def acknowledge_reading_alerts(
+    *, actor: Actor, vital: VitalSign, action_taken: str, alert_ids: Iterable[int]
+) -> list[MonitoringAlert]:
+    """Close the open alerts one reading raised with one statement of what was done (one
+    episode at the chair, one action). `alert_ids` are the alerts the nurse saw: the call
+    acknowledges exactly those, and refuses if the reading's open alerts are no longer that set
+    (someone acknowledged one meanwhile), so nothing is closed that was not on screen. Every
+    alert keeps its own row, acknowledgement and audit event; none is merged away."""
+    require(
+        can_work_the_chair(actor, vital.session.client),
+        _("Only a nurse or prescriber on the care team acknowledges alerts."),
+    )
+    session = lock_session(vital.session)
+    if not action_taken.strip():
+        raise ValidationError({"action_taken": _("Say what was done.")})
+    alerts = list(
+        MonitoringAlert.objects.select_for_update()
+        .filter(session=session, vital_id=vital.pk, acknowledged_at__isnull=True)
+        .order_by("pk")
+    )
+    if not alerts:
+        raise ValidationError(_("The alerts of this reading were already acknowledged."))
+    if {a.pk for a in alerts} != {int(pk) for pk in alert_ids}:
+        raise ValidationError(
+            _(
+                "The alerts of this reading changed while you were typing (someone acknowledged "
+                "one of them). Read them again and acknowledge what is still open."
+            ),
+            code="stale",
+        )
+    now, action = timezone.now(), action_taken.strip()
+    for alert in alerts:
+        alert.acknowledged_at, alert.acknowledged_by, alert.action_taken = now, actor.user, action
+    MonitoringAlert.objects.bulk_update(
+        alerts, ["acknowledged_at", "acknowledged_by", "action_taken"]
+    )
+    for alert in alerts:
+        audit(
+            actor,
+            session,
+            AuditAction.UPDATE,
+            _("Acknowledged alert: %(m)s") % {"m": alert.message},
+            {"action_taken": action, "vital": vital.pk, "with": [a.pk for a in alerts]},
+            obj=alert,
+        )
+    return alerts
 
 
 @transaction.atomic
