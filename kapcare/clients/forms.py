@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from kapcare.accounts.selectors import clinic_staff
 from kapcare.clients.models import CARE_TEAM_ROLES, Client
 from kapcare.clients.services import CLIENT_FIELDS
+from kapcare.core.concurrency import VersionedFormMixin
 
 
 class ClientForm(forms.ModelForm):
@@ -30,6 +31,10 @@ class ClientForm(forms.ModelForm):
     def _post_clean(self):
         # Validation happens in the service (full_clean on the real row); the form only parses.
         pass
+
+
+class ClientEditForm(VersionedFormMixin, ClientForm):
+    """Editing a registered client: carries the version it was opened at."""
 
 
 class CareTeamAddForm(forms.Form):

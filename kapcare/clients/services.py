@@ -14,6 +14,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import CARE_TEAM_ROLES, CareTeamMember, Client
 from kapcare.clients.permissions import ClientAction, can, can_create_client
+from kapcare.core.concurrency import check_unchanged, model_fields, state_token
 
 # The fields staff may set on a client record; anything else in `data` is refused.
 CLIENT_FIELDS = (
@@ -61,16 +62,33 @@ def create_client(*, actor: Actor, data: dict[str, Any]) -> Client:
     return client
 
 
+def client_version(client: Client) -> str:
+    """The version token of the client's editable details (demographics, contacts, emergency
+    contact) for the edit form's hidden field (kapcare.core.concurrency)."""
+    return state_token({name: getattr(client, name) for name in CLIENT_FIELDS})
+
+
 @transaction.atomic
-def update_client(*, actor: Actor, client: Client, data: dict[str, Any]) -> list[str]:
+def update_client(
+    *, actor: Actor, client: Client, data: dict[str, Any], expected_version: str | None = None
+) -> list[str]:
     """Change demographics or contacts; returns the names of the fields that changed.
 
+    With `expected_version` (the edit form's client_version), raises ConcurrentChange when
+    someone else saved the client since: nothing is written over their change.
     The audit row lists which fields changed, never their values: the audit log is read more
     widely than the record itself.
     """
     if not can(actor, ClientAction.EDIT, client):
         raise PermissionDenied(_("You may not change this client's details."))
     locked = Client.objects.select_for_update().get(pk=client.pk)
+    check_unchanged(
+        expected=expected_version,
+        current={name: getattr(locked, name) for name in data},
+        yours=data,
+        token=client_version(locked),
+        **model_fields(Client, data),
+    )
     changed = _apply(locked, data)
     if changed:
         locked.save()

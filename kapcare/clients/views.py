@@ -13,10 +13,11 @@ from kapcare.audit.selectors import events_for_client
 from kapcare.audit.services import record_event
 from kapcare.clients import selectors, services
 from kapcare.clients.access import client_page
-from kapcare.clients.forms import CareTeamAddForm, ClientForm, ClientSearchForm
+from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, ClientSearchForm
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.clients.tabs import tabs_for
+from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.paging import query_without_page
 
 PAGE_SIZE = 25
@@ -85,12 +86,20 @@ def client_detail(request: HttpRequest, client: Client) -> HttpResponse:
 @client_page(ClientAction.EDIT, page="edit")
 def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
     # ClientForm never writes to its instance; the service applies and audits the change.
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientEditForm(
+        request.POST or None, instance=client, version=services.client_version(client)
+    )
     if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.CLIENT_FIELDS}
         try:
             changed = services.update_client(
-                actor=require_actor(request), client=client, data=form.cleaned_data
+                actor=require_actor(request),
+                client=client,
+                data=data,
+                expected_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
         except ValidationError as error:
             form.add_error(None, error)
         else:
