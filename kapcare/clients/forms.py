@@ -37,7 +37,7 @@ class ClientEditForm(VersionedFormMixin, ClientForm):
     """Editing a registered client: carries the version it was opened at."""
 
 
-class CareTeamAddForm(forms.Form):
+class CareTeamAddForm(VersionedFormMixin, forms.Form):
     user = forms.ModelChoiceField(
         queryset=None, label=_("Clinician"), empty_label=_("Choose a clinician")
     )

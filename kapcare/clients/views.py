@@ -17,7 +17,7 @@ from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, C
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.clients.tabs import tabs_for
-from kapcare.core.concurrency import ConcurrentChange
+from kapcare.core.concurrency import VERSION_FIELD, ConcurrentChange
 from kapcare.core.paging import query_without_page
 
 PAGE_SIZE = 25
@@ -118,7 +118,8 @@ def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
 @client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team")
 def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
     actor = require_actor(request)
-    form = CareTeamAddForm(request.POST or None, clinic_id=client.clinic_id)
+    team_version = services.care_team_version(client)
+    form = CareTeamAddForm(request.POST or None, clinic_id=client.clinic_id, version=team_version)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_care_team_member(
@@ -126,14 +127,24 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
                 client=client,
                 user=form.cleaned_data["user"],
                 role=form.cleaned_data["role"],
+                expected_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
+            team_version = conflict.token
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Care team updated."))
             return redirect("clients:care_team", client_id=client.pk)
     context = _client_context(
-        request, client, "care_team", form=form, care_team=selectors.care_team(client)
+        request,
+        client,
+        "care_team",
+        form=form,
+        care_team=selectors.care_team(client),
+        team_version=team_version,
+        version_field=VERSION_FIELD,
     )
     return render(request, "clients/care_team.html", context)
 
@@ -144,7 +155,27 @@ def client_care_team_remove(request: HttpRequest, client: Client, member_id: int
     member = client.care_team.select_related("user", "client").filter(pk=member_id).first()
     if member is None:
         raise Http404("No such care team member.")
-    services.remove_care_team_member(actor=require_actor(request), member=member)
+    try:
+        services.remove_care_team_member(
+            actor=require_actor(request),
+            member=member,
+            expected_version=request.POST.get(VERSION_FIELD) or None,
+        )
+    except ConcurrentChange as conflict:
+        change = conflict.conflicts[0] if conflict.conflicts else None
+        messages.error(
+            request,
+            _(
+                "The care team changed since you opened this page, so nobody was removed. "
+                "Now: %(theirs)s. After your removal it would have been: %(yours)s. "
+                "Check the team below and remove again if you still mean to."
+            )
+            % {
+                "theirs": change.theirs if change else "—",
+                "yours": change.yours if change else "—",
+            },
+        )
+        return redirect("clients:care_team", client_id=client.pk)
     messages.success(request, _("%(name)s is off the care team.") % {"name": member.user.full_name})
     return redirect("clients:care_team", client_id=client.pk)
 
