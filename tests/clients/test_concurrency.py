@@ -88,3 +88,34 @@ def test_a_tampered_version_is_a_field_error_not_a_crash(client_record, staff, l
     response = login(staff["front_desk"]).post(url, {**VALID_CLIENT, VERSION_FIELD: "x{0}"})
     assert response.status_code == 200
     assert "out of date" in str(response.context["form"].non_field_errors())
+
+
+def test_the_intake_form_does_not_put_back_an_emergency_contact_changed_meanwhile(
+    client_record, two_desks
+):
+    from tests.clients.test_intake import VALID_INTAKE
+
+    first, second = two_desks
+    intake_url = reverse("intake:edit", args=[client_record.pk])
+    edit_url = reverse("clients:edit", args=[client_record.pk])
+    # Given one desk with the intake form open, and the other with the client's edit form
+    intake_opened = _opened_version(first.get(intake_url))
+    edit_opened = _opened_version(second.get(edit_url))
+
+    # When the second changes the emergency contact's phone, then the first saves the intake
+    data = {**VALID_CLIENT, "first_name": "Rowan", "last_name": "Ashby"}
+    changed = second.post(
+        edit_url, {**data, "emergency_contact_phone": "(503) 555-7777", VERSION_FIELD: edit_opened}
+    )
+    assert changed.status_code == 302
+    response = first.post(intake_url, {**VALID_INTAKE, VERSION_FIELD: intake_opened})
+
+    # Then the intake save is refused with both phones shown, and the new phone stands
+    assert response.status_code == 200
+    rows = {c.name: (c.theirs, c.yours) for c in response.context["form"].conflict.conflicts}
+    assert rows["emergency_contact_phone"] == (
+        "(503) 555-7777",
+        VALID_INTAKE["emergency_contact_phone"],
+    )
+    client_record.refresh_from_db()
+    assert client_record.emergency_contact_phone == "(503) 555-7777"
