@@ -284,3 +284,44 @@ def test_appending_an_event_costs_three_statements_and_no_savepoint(trail, staff
     # Then it locks the head, inserts, moves the head: nothing else holds the lock
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements == ["SELECT", "INSERT", "UPDATE"], statements
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_page_views_keep_one_unbroken_chain(clinic, staff, actor_for):
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers, so nothing runs in parallel; run on PostgreSQL")
+    # Given eight staff members' requests at the same moment, five audited pages each, on a
+    # clinic whose chain has no head yet (the first appends race to create it)
+    threads_n, each = 8, 5
+    actor = actor_for(staff["therapist"], clinic)
+    start = threading.Barrier(threads_n)
+    errors: list[str] = []
+
+    def browse():
+        try:
+            start.wait(timeout=10)
+            for _ in range(each):
+                record_event(actor=actor, action=AuditAction.VIEW, summary="page")
+                request = RequestFactory().post("/accounts/login/")
+                record_security_event(request=request, action=AuditAction.LOGIN_FAILED, label="x")
+        except Exception as error:  # a deadlock or a duplicate number fails the test
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=browse) for _ in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then every event got its own number, and both chains verify end to end
+    assert errors == []
+    for clinic_id in (clinic.pk, None):
+        numbers = sorted(
+            AuditEvent.objects.filter(clinic_id=clinic_id).values_list("sequence", flat=True)
+        )
+        assert numbers == list(range(1, threads_n * each + 1))
+        assert verify_audit_chain(clinic_id).ok
