@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -127,8 +128,13 @@ def _describe_team(pairs: list[tuple[User, str]]) -> str:
     )
 
 
-def _check_team(client: Client, expected: str | None, yours: list[tuple[User, str]]) -> None:
-    """Under the client's row lock: refuse a team change based on a team that has changed."""
+def _check_team(
+    client: Client,
+    expected: str | None,
+    yours: Callable[[list[tuple[User, str]]], list[tuple[User, str]]],
+) -> None:
+    """Under the client's row lock: refuse a team change based on a team that has changed
+    (`yours` turns the team as it is now into the team this change would leave)."""
     Client.objects.select_for_update().filter(pk=client.pk).first()
     team = _team(client)
     theirs = [(m.user, m.role) for m in team]

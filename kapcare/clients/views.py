@@ -10,7 +10,7 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import events_for_client
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients import selectors, services
 from kapcare.clients.access import client_page
 from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, ClientSearchForm
@@ -32,7 +32,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         search, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = Paginator(selectors.client_list(actor=actor, search=search, status=status), PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="client.list",
