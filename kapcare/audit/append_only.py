@@ -16,17 +16,36 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def _trigger_names(table: str) -> tuple[str, str, str]:
-    return (f"{table}_no_update", f"{table}_no_delete", f"{table}_no_truncate")
+def _trigger_names(table: str) -> tuple[str, str, str, str]:
+    return (
+        f"{table}_no_update",
+        f"{table}_no_delete",
+        f"{table}_no_truncate",
+        f"{table}_no_replace",
+    )
 
 
 def create_statements(vendor: str, table: str, when: str | None = None) -> list[str]:
     """Triggers refusing UPDATE and DELETE on `table`; with `when` (an SQL condition on OLD,
-    e.g. "OLD.status = 'signed'") only rows matching it are locked."""
-    no_update, no_delete, no_truncate = _trigger_names(table)
+    e.g. "OLD.status = 'signed'") only rows matching it are locked.
+
+    On SQLite, `INSERT OR REPLACE` (and `REPLACE`) deletes the old row without firing a DELETE
+    trigger, so a BEFORE INSERT trigger also refuses any insert whose id is already taken
+    (with `when`, only when the row there is a locked one). PostgreSQL has no REPLACE; its
+    `INSERT … ON CONFLICT DO UPDATE` fires the UPDATE trigger and is refused by it.
+    """
+    no_update, no_delete, no_truncate, no_replace = _trigger_names(table)
     if vendor == "sqlite":
         condition = f" WHEN {when}" if when else ""
+        # `table` and `when` come from APPEND_ONLY_TABLES in this module, never from input.
+        locked_old = f"SELECT 1 FROM {table} AS OLD WHERE OLD.id = NEW.id"  # noqa: S608
+        if when:
+            locked_old += f" AND ({when})"
         return [
+            f"CREATE TRIGGER IF NOT EXISTS {no_replace} BEFORE INSERT ON {table} "
+            f"WHEN EXISTS ({locked_old}) "
+            f"BEGIN SELECT RAISE(ABORT, 'kapcare: REPLACE on {table} is forbidden: the row is "
+            "append-only'); END;",
             f"CREATE TRIGGER IF NOT EXISTS {no_update} BEFORE UPDATE ON {table}{condition} "
             f"BEGIN SELECT RAISE(ABORT, 'kapcare: UPDATE on {table} is forbidden: the row is "
             "append-only'); END;",
@@ -52,9 +71,12 @@ def create_statements(vendor: str, table: str, when: str | None = None) -> list[
 
 
 def drop_statements(vendor: str, table: str) -> list[str]:
+    no_update, no_delete, no_truncate, no_replace = _trigger_names(table)
     if vendor == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name};" for name in _trigger_names(table)[:2]]
-    return [f"DROP TRIGGER IF EXISTS {name} ON {table};" for name in _trigger_names(table)]
+        return [f"DROP TRIGGER IF EXISTS {name};" for name in (no_update, no_delete, no_replace)]
+    return [
+        f"DROP TRIGGER IF EXISTS {name} ON {table};" for name in (no_update, no_delete, no_truncate)
+    ]
 
 
 # Every append-only table (with its row condition, if only some rows are locked). Migrations

@@ -5,6 +5,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.hashchain import GENESIS_HASH
+
+# The chain of events that happened before a clinic was chosen (failed sign-ins, lockouts).
+NO_CLINIC = 0
+
 
 class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
@@ -48,10 +53,16 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # Hash chain per clinic (kapcare/audit/chain.py): 1, 2, 3… and the SHA-256 of the row's
+    # content including the previous event's hash. 0 and "" on a row not written by kapcare.
+    sequence = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
+            models.Index(fields=["clinic", "sequence"], name="audit_clinic_sequence"),
             models.Index(fields=["clinic", "-occurred_at"], name="audit_clinic_time"),
             models.Index(fields=["clinic", "client", "-occurred_at"], name="audit_client_time"),
             models.Index(fields=["clinic", "actor", "-occurred_at"], name="audit_actor_time"),
@@ -61,3 +72,15 @@ class AuditEvent(models.Model):
         return (
             f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
         )
+
+
+class AuditChain(models.Model):
+    """The head of one audit chain: a clinic's (`scope` = its id) or the no-clinic chain
+    (`scope` = NO_CLINIC). Every append locks this row for as long as the INSERT takes."""
+
+    scope = models.PositiveBigIntegerField(unique=True)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain {self.scope} at #{self.last_sequence}"

@@ -1,4 +1,5 @@
-"""Writing audit events. Called inside the transaction of the change it records."""
+"""Writing audit events. Called inside the transaction of the change it records; every event
+is appended to its clinic's hash chain (kapcare.audit.chain)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.http import HttpRequest
 
+from kapcare.audit.chain import append
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.audit.request_meta import client_ip, user_agent
 
@@ -31,19 +33,21 @@ def record_event(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
-    return AuditEvent.objects.create(
-        clinic=actor.clinic,
-        actor=actor.user,
-        actor_label=actor.user.email if actor.user else "kapcare",
-        client=client,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary[:300],
-        details=details or {},
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        request_id=actor.request_id,
+    return append(
+        AuditEvent(
+            clinic=actor.clinic,
+            actor=actor.user,
+            actor_label=actor.user.email if actor.user else "kapcare",
+            client=client,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            summary=summary[:300],
+            details=details or {},
+            ip_address=actor.ip_address,
+            user_agent=actor.user_agent,
+            request_id=actor.request_id,
+        )
     )
 
 
@@ -56,13 +60,15 @@ def record_security_event(
     summary: str = "",
 ) -> AuditEvent:
     """Sign-in, sign-out, lockout and MFA events: they happen before a clinic is chosen."""
-    return AuditEvent.objects.create(
-        actor=user,
-        actor_label=(user.email if user else label)[:254],
-        action=action,
-        object_type="session",
-        summary=summary[:300],
-        ip_address=client_ip(request),
-        user_agent=user_agent(request),
-        request_id=getattr(request, "request_id", ""),
+    return append(
+        AuditEvent(
+            actor=user,
+            actor_label=(user.email if user else label)[:254],
+            action=action,
+            object_type="session",
+            summary=summary[:300],
+            ip_address=client_ip(request),
+            user_agent=user_agent(request),
+            request_id=getattr(request, "request_id", ""),
+        )
     )

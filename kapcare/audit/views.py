@@ -9,7 +9,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.forms import AuditFilterForm
 from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import audit_events
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.core.exports import csv_lines
 from kapcare.core.paging import query_without_page
 
@@ -48,7 +48,8 @@ def _filtered(request: HttpRequest):
 def audit_log(request: HttpRequest) -> HttpResponse:
     actor, form, events = _filtered(request)
     page_obj = Paginator(events, 50).get_page(request.GET.get("page"))
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="audit.log",
@@ -65,7 +66,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     actor, form, events = _filtered(request)
     if form.is_bound and not form.is_valid():
         return render(request, "audit/audit_log.html", {"form": form, "page_obj": None}, status=400)
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.EXPORT,
         object_type="audit.log",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.permissions import ClientAction, allowed_actions, get_client_for_actor_or_404
 
 
@@ -16,9 +16,10 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
     """Resolve `client_id` to a Client the actor may `action`, and audit the page it shows.
 
     The view receives the client instead of its id and `request.client_actions` holds what else
-    the actor may do (for tabs and buttons). A successful GET writes exactly one VIEW event
-    (naming `request.audited` if the view set it to the record it showed); writes are audited
-    by the services they call.
+    the actor may do (for tabs and buttons). A response that shows the client's information
+    (any 2xx, including a POST whose invalid form is shown again) writes exactly one VIEW event
+    (naming `request.audited` if the view set it to the record it showed); redirects and 4xx
+    write none (kapcare.audit.shown), and writes are audited by the services they call.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -30,19 +31,17 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
             client = get_client_for_actor_or_404(actor, client_id, action)
             request.client_actions = allowed_actions(actor, client)
             response = view(request, client, *args, **kwargs)
-            if request.method == "GET" and response.status_code == 200:
-                # A page about one record (a note, a screening) names it via request.audited.
-                shown = getattr(request, "audited", None)
-                record_event(
-                    actor=actor,
-                    action=AuditAction.VIEW,
-                    client=client,
-                    object_type=shown._meta.model_name
-                    if shown
-                    else f"client.{page or view.__name__}",
-                    object_id=shown.pk if shown else client.pk,
-                    summary=_("Opened %(page)s") % {"page": page_label},
-                )
+            # A page about one record (a note, a screening) names it via request.audited.
+            shown = getattr(request, "audited", None)
+            audit_shown(
+                request,
+                actor=actor,
+                action=AuditAction.VIEW,
+                client=client,
+                object_type=shown._meta.model_name if shown else f"client.{page or view.__name__}",
+                object_id=shown.pk if shown else client.pk,
+                summary=_("Opened %(page)s") % {"page": page_label},
+            )
             return response
 
         return wrapper

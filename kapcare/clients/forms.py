@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from kapcare.accounts.selectors import clinic_staff
 from kapcare.clients.models import CARE_TEAM_ROLES, Client
 from kapcare.clients.services import CLIENT_FIELDS
+from kapcare.core.concurrency import VersionedFormMixin
 
 
 class ClientForm(forms.ModelForm):
@@ -32,7 +33,11 @@ class ClientForm(forms.ModelForm):
         pass
 
 
-class CareTeamAddForm(forms.Form):
+class ClientEditForm(VersionedFormMixin, ClientForm):
+    """Editing a registered client: carries the version it was opened at."""
+
+
+class CareTeamAddForm(VersionedFormMixin, forms.Form):
     user = forms.ModelChoiceField(
         queryset=None, label=_("Clinician"), empty_label=_("Choose a clinician")
     )

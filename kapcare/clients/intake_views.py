@@ -14,11 +14,12 @@ from kapcare.accounts.models import WeightUnit
 from kapcare.clients.access import client_page
 from kapcare.clients.links import create_link, send_as_asked
 from kapcare.clients.models import Client, LinkPurpose
-from kapcare.clients.pathway import save_intake_and_emergency_contact
-from kapcare.clients.pathway_forms import IntakeForm, add_service_errors, kg_to_lb
+from kapcare.clients.pathway import intake_version, save_intake_and_emergency_contact
+from kapcare.clients.pathway_forms import StaffIntakeForm, add_service_errors, kg_to_lb
 from kapcare.clients.pathway_selectors import conditions_by_group, intake_for, open_intake_link
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.concurrency import ConcurrentChange
 
 
 @client_page(ClientAction.INTAKE, page="intake")
@@ -43,11 +44,12 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
     actor = require_actor(request)
     # The suicide-risk assessment is a clinician's: staff who may not see the clinical record
     # (front desk doing data entry) see the one on file but cannot change it.
-    form = IntakeForm(
+    form = StaffIntakeForm(
         request.POST or None,
         client=client,
         intake=intake_for(client),
         assess_risk=ClientAction.VIEW_CLINICAL in request.client_actions,
+        version=intake_version(client),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,7 +58,10 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
                 client=client,
                 data=form.intake_data(),
                 emergency_contact=form.emergency_contact(),
+                expected_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -31,6 +31,7 @@ from kapcare.clients.models import (
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.clients.services import update_client
 from kapcare.core import ratelimit
+from kapcare.core.concurrency import check_unchanged, state_token
 from kapcare.screening.catalogue import CONDITION_KEYS
 
 INQUIRY_FIELDS = (
@@ -220,13 +221,52 @@ def _check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
         )
 
 
+def _intake_state(client: Client, intake: Intake | None) -> dict[str, Any]:
+    return {
+        **{f: getattr(intake, f) if intake else None for f in INTAKE_FIELDS},
+        **{f: getattr(client, f) for f in EMERGENCY_CONTACT_FIELDS},
+    }
+
+
+def intake_version(client: Client) -> str:
+    """The version token of the staff intake form: the intake answers and the client's
+    emergency contact (kapcare.core.concurrency)."""
+    return state_token(_intake_state(client, Intake.objects.filter(client=client).first()))
+
+
 @transaction.atomic
 def save_intake_and_emergency_contact(
-    *, actor: Actor, client: Client, data: dict[str, Any], emergency_contact: dict[str, str]
+    *,
+    actor: Actor,
+    client: Client,
+    data: dict[str, Any],
+    emergency_contact: dict[str, str],
+    expected_version: str | None = None,
 ) -> Intake:
     """Staff entering a client's intake together with the client's emergency contact: both are
     saved or neither is (a ValidationError from either rolls the other back). Each part goes
-    through its own service, so each is authorised and audited as it would be alone."""
+    through its own service, so each is authorised and audited as it would be alone. With
+    `expected_version` (intake_version when the form was opened), raises ConcurrentChange if
+    either changed since."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    current = _intake_state(
+        locked, Intake.objects.select_for_update().filter(client=client).first()
+    )
+    labels = {
+        **{f: str(Intake._meta.get_field(f).verbose_name).capitalize() for f in INTAKE_FIELDS},
+        **{
+            f: str(Client._meta.get_field(f).verbose_name).capitalize()
+            for f in EMERGENCY_CONTACT_FIELDS
+        },
+    }
+    yours = {**data, **emergency_contact}
+    check_unchanged(
+        expected=expected_version,
+        token=state_token(current),
+        current={f: current[f] for f in yours},
+        yours=yours,
+        labels=labels,
+    )
     intake = save_intake(actor=actor, client=client, data=data)
     update_client(
         actor=actor,

@@ -18,6 +18,7 @@ from kapcare.accounts.models import WeightUnit
 from kapcare.clients.models import Client, ContactMethod, InquiryStatus, Intake
 from kapcare.clients.pathway import EMERGENCY_CONTACT_FIELDS, INQUIRY_FIELDS, INTAKE_FIELDS
 from kapcare.clients.pathway_selectors import OPEN_STATUSES, clinics_taking_inquiries
+from kapcare.core.concurrency import VersionedFormMixin
 from kapcare.courses.models import Condition
 from kapcare.screening.catalogue import CONDITIONS
 
@@ -326,3 +327,7 @@ class IntakeForm(forms.ModelForm):
 
     def emergency_contact(self) -> dict[str, str]:
         return {f: self.cleaned_data[f] for f in EMERGENCY_CONTACT_FIELDS}
+
+
+class StaffIntakeForm(VersionedFormMixin, IntakeForm):
+    """Staff entering or correcting the intake: carries the version it was opened at."""

@@ -10,13 +10,14 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import events_for_client
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients import selectors, services
 from kapcare.clients.access import client_page
-from kapcare.clients.forms import CareTeamAddForm, ClientForm, ClientSearchForm
+from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, ClientSearchForm
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.clients.tabs import tabs_for
+from kapcare.core.concurrency import VERSION_FIELD, ConcurrentChange
 from kapcare.core.paging import query_without_page
 
 PAGE_SIZE = 25
@@ -31,7 +32,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         search, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = Paginator(selectors.client_list(actor=actor, search=search, status=status), PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="client.list",
@@ -85,12 +87,20 @@ def client_detail(request: HttpRequest, client: Client) -> HttpResponse:
 @client_page(ClientAction.EDIT, page="edit")
 def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
     # ClientForm never writes to its instance; the service applies and audits the change.
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientEditForm(
+        request.POST or None, instance=client, version=services.client_version(client)
+    )
     if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.CLIENT_FIELDS}
         try:
             changed = services.update_client(
-                actor=require_actor(request), client=client, data=form.cleaned_data
+                actor=require_actor(request),
+                client=client,
+                data=data,
+                expected_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -109,7 +119,8 @@ def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
 @client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team")
 def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
     actor = require_actor(request)
-    form = CareTeamAddForm(request.POST or None, clinic_id=client.clinic_id)
+    team_version = services.care_team_version(client)
+    form = CareTeamAddForm(request.POST or None, clinic_id=client.clinic_id, version=team_version)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_care_team_member(
@@ -117,14 +128,24 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
                 client=client,
                 user=form.cleaned_data["user"],
                 role=form.cleaned_data["role"],
+                expected_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
+            team_version = conflict.token
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Care team updated."))
             return redirect("clients:care_team", client_id=client.pk)
     context = _client_context(
-        request, client, "care_team", form=form, care_team=selectors.care_team(client)
+        request,
+        client,
+        "care_team",
+        form=form,
+        care_team=selectors.care_team(client),
+        team_version=team_version,
+        version_field=VERSION_FIELD,
     )
     return render(request, "clients/care_team.html", context)
 
@@ -135,7 +156,27 @@ def client_care_team_remove(request: HttpRequest, client: Client, member_id: int
     member = client.care_team.select_related("user", "client").filter(pk=member_id).first()
     if member is None:
         raise Http404("No such care team member.")
-    services.remove_care_team_member(actor=require_actor(request), member=member)
+    try:
+        services.remove_care_team_member(
+            actor=require_actor(request),
+            member=member,
+            expected_version=request.POST.get(VERSION_FIELD) or None,
+        )
+    except ConcurrentChange as conflict:
+        change = conflict.conflicts[0] if conflict.conflicts else None
+        messages.error(
+            request,
+            _(
+                "The care team changed since you opened this page, so nobody was removed. "
+                "Now: %(theirs)s. After your removal it would have been: %(yours)s. "
+                "Check the team below and remove again if you still mean to."
+            )
+            % {
+                "theirs": change.theirs if change else "—",
+                "yours": change.yours if change else "—",
+            },
+        )
+        return redirect("clients:care_team", client_id=client.pk)
     messages.success(request, _("%(name)s is off the care team.") % {"name": member.user.full_name})
     return redirect("clients:care_team", client_id=client.pk)
 

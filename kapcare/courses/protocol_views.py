@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
+from kapcare.core.concurrency import ConcurrentChange, VersionedFormMixin
 from kapcare.courses.models import CareProtocol, PreparationElement
 from kapcare.courses.selectors import current_care_protocol
 from kapcare.courses.services import publish_care_protocol
 
 
-class CareProtocolForm(forms.Form):
+class CareProtocolForm(VersionedFormMixin, forms.Form):
     min_preparation_sessions = forms.IntegerField(
         label=gettext_lazy("Signed preparation sessions required before the first dose"),
         min_value=1,
@@ -46,6 +47,7 @@ def care_protocol(request: HttpRequest) -> HttpResponse:
             "required_elements": current.required_preparation_elements,
             "integration_window_hours": current.integration_window_hours,
         },
+        version=str(current.version),
     )
     if request.method == "POST":
         if not can_edit:
@@ -57,7 +59,10 @@ def care_protocol(request: HttpRequest) -> HttpResponse:
                     min_preparation_sessions=form.cleaned_data["min_preparation_sessions"],
                     required_elements=form.cleaned_data["required_elements"],
                     integration_window_hours=form.cleaned_data["integration_window_hours"],
+                    based_on_version=form.based_on,
                 )
+            except ConcurrentChange as conflict:
+                form.show_conflict(conflict)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -15,6 +15,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import Client, ClientStatus
+from kapcare.core.concurrency import check_unchanged, model_fields
 from kapcare.courses import gates
 from kapcare.courses.models import (
     CareProtocol,
@@ -179,8 +180,12 @@ def publish_care_protocol(
     min_preparation_sessions: int,
     required_elements: list[str],
     integration_window_hours: int,
+    based_on_version: str | None = None,
 ) -> CareProtocol:
-    """A new version of the clinic's pathway settings; earlier versions stay on record."""
+    """A new version of the clinic's pathway settings; earlier versions stay on record.
+
+    With `based_on_version` (the version the editor showed), raises ConcurrentChange when
+    another version was published since, instead of silently replacing it."""
     if not actor.has_role(Role.CLINIC_ADMIN):
         raise PermissionDenied(_("Clinic admins change the care protocol."))
     unknown = set(required_elements) - set(PreparationElement.values)
@@ -192,6 +197,29 @@ def publish_care_protocol(
         .order_by("-version")
         .first()
     )
+    if latest is not None:
+        check_unchanged(
+            expected=based_on_version,
+            token=str(latest.version),
+            current={
+                "min_preparation_sessions": latest.min_preparation_sessions,
+                "required_preparation_elements": sorted(latest.required_preparation_elements),
+                "integration_window_hours": latest.integration_window_hours,
+            },
+            yours={
+                "min_preparation_sessions": min_preparation_sessions,
+                "required_preparation_elements": sorted(set(required_elements)),
+                "integration_window_hours": integration_window_hours,
+            },
+            **model_fields(
+                CareProtocol,
+                [
+                    "min_preparation_sessions",
+                    "required_preparation_elements",
+                    "integration_window_hours",
+                ],
+            ),
+        )
     protocol = CareProtocol(
         clinic=actor.clinic,
         version=(latest.version + 1) if latest else 1,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
+from kapcare.core.concurrency import ConcurrentChange, VersionedFormMixin
 from kapcare.dosing.defaults import PARAMETERS
 from kapcare.dosing.forms import attach_errors
 from kapcare.dosing.models import DosingProtocol
@@ -24,7 +25,7 @@ from kapcare.dosing.services.protocol import (
 )
 
 
-class ProtocolForm(forms.ModelForm):
+class ProtocolForm(VersionedFormMixin, forms.ModelForm):
     flagged_medication_classes = forms.MultipleChoiceField(
         label=gettext_lazy("Medication classes that need prescriber review"),
         choices=[(key, label) for key, (label, _terms) in MEDICATION_CLASSES.items()],
@@ -102,15 +103,20 @@ def protocol(request: HttpRequest) -> HttpResponse:
 def protocol_edit(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     current = ensure_dosing_protocol(clinic=actor.clinic)
-    form = ProtocolForm(request.POST or None, instance=current)
+    form = ProtocolForm(request.POST or None, instance=current, version=str(current.version))
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in EDITABLE if name in form.cleaned_data}
         try:
             published = publish_dosing_protocol(
-                actor=actor, values=values, notes=form.cleaned_data["notes"]
+                actor=actor,
+                values=values,
+                notes=form.cleaned_data["notes"],
+                based_on_version=form.based_on,
             )
         except PermissionDenied:
             raise
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
         except ValidationError as error:
             attach_errors(form, error)
         else:

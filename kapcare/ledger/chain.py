@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.models import Clinic
+from kapcare.core.hashchain import locked_head, verify_rows
 from kapcare.ledger import rules
 from kapcare.ledger.models import GENESIS_HASH, Balance, LedgerChain, LedgerEntry
 
@@ -84,17 +85,7 @@ def seal(entry: LedgerEntry, *, sequence: int, prev_hash: str) -> LedgerEntry:
 
 
 def _locked_head(clinic: Clinic) -> LedgerChain:
-    try:
-        return LedgerChain.objects.select_for_update().get(clinic=clinic)
-    except LedgerChain.DoesNotExist:
-        pass
-    try:
-        # Two first-ever appends can race to create the head; the loser reads the winner's.
-        with transaction.atomic():
-            LedgerChain.objects.create(clinic=clinic)
-    except IntegrityError:
-        pass
-    return LedgerChain.objects.select_for_update().get(clinic=clinic)
+    return locked_head(LedgerChain, clinic=clinic)
 
 
 class ChainWriter:
@@ -215,51 +206,31 @@ def verify_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Verification:
         .values_list("id", "entry_hash", *HASHED_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
     running: dict[tuple[int, int], Decimal] = {}
+
+    def balance_follows(values: dict) -> str:
+        key = (values["lot_id"], values["location_id"])
+        running[key] = running.get(key, Decimal(0)) + values["quantity_mg"]
+        if running[key] != values["balance_after_mg"]:
+            return (
+                f"records a balance of {values['balance_after_mg']} mg but the entries "
+                f"before it give {running[key]} mg"
+            )
+        return ""
+
+    result = verify_rows(
+        ((row[0], row[1], dict(zip(HASHED_FIELDS, row[2:], strict=True))) for row in rows),
+        head_sequence=head_sequence,
+        head_hash=head_hash,
+        check=balance_follows,
+    )
+    checked = result.checked
 
     def broken(problem: str, entry_id: int | None = None) -> Verification:
         return Verification(clinic, checked, head_sequence, head_hash, problem, entry_id)
 
-    for row in rows:
-        entry_id, stored_hash, values = (
-            row[0],
-            row[1],
-            dict(zip(HASHED_FIELDS, row[2:], strict=True)),
-        )
-        number = values["sequence"]
-        label = f"entry #{number} (id {entry_id})"
-        if number > head_sequence:
-            return broken(
-                f"{label} is beyond the chain head (#{head_sequence}): it was not written by "
-                "kapcare",
-                entry_id,
-            )
-        if number != expected_sequence:
-            what = "repeats a number" if number < expected_sequence else "follows a gap"
-            return broken(f"{label} {what}: expected #{expected_sequence}", entry_id)
-        if rules.content_hash(values) != stored_hash:
-            return broken(f"{label} does not match its hash: its content was altered", entry_id)
-        if values["prev_hash"] != prev_hash:
-            return broken(
-                f"{label} does not link to entry #{number - 1}: one of them was altered or "
-                "replaced",
-                entry_id,
-            )
-        key = (values["lot_id"], values["location_id"])
-        running[key] = running.get(key, Decimal(0)) + values["quantity_mg"]
-        if running[key] != values["balance_after_mg"]:
-            return broken(
-                f"{label} records a balance of {values['balance_after_mg']} mg but the entries "
-                f"before it give {running[key]} mg",
-                entry_id,
-            )
-        prev_hash, expected_sequence, checked = stored_hash, number + 1, checked + 1
-    if checked != head_sequence or prev_hash != head_hash:
-        return broken(
-            f"the chain head says #{head_sequence} but the entries end at #{checked}: entries "
-            "were removed or the head was changed"
-        )
+    if not result.ok:
+        return broken(result.problem, result.bad_id)
     sums = {
         (row["lot_id"], row["location_id"]): rules.mg(row["total"])
         for row in LedgerEntry.objects.filter(clinic=clinic)

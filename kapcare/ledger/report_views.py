@@ -14,6 +14,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Client
 from kapcare.core.exports import csv_lines
 from kapcare.ledger import reports, selectors
@@ -36,8 +37,12 @@ def _csv(name: str, header: list[str], rows) -> StreamingHttpResponse:
     return response
 
 
-def _exported(actor: Actor, what: str, summary: str, client=None, **details) -> None:
-    record_event(
+def _exported(
+    request: HttpRequest, actor: Actor, what: str, summary: str, client=None, **details
+) -> None:
+    """Audit the export once the file is made (an unknown format is a 404 and writes nothing)."""
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.EXPORT,
         client=client,
@@ -119,6 +124,7 @@ def period_export(request: HttpRequest, fmt: str) -> HttpResponse:
     entries = reports.period_entries(clinic=actor.clinic, start=start, end=end)
     name = f"ledger-{start.isoformat()}-to-{end.isoformat()}"
     _exported(
+        request,
         actor,
         "period",
         _("Exported the period report (%(fmt)s)") % {"fmt": fmt},
@@ -153,6 +159,7 @@ def lot_export(request: HttpRequest, lot_id: int, fmt: str) -> HttpResponse:
     )
     entries = reports.lot_entries(lot=lot)
     _exported(
+        request,
         actor,
         "lot",
         _("Exported the history of lot %(lot)s (%(fmt)s)") % {"lot": lot.lot_number, "fmt": fmt},
@@ -210,7 +217,11 @@ def client_export(request: HttpRequest, client_id: int, fmt: str) -> HttpRespons
     client = _client(actor, client_id)
     entries = selectors.client_administrations(clinic_id=actor.clinic_id, client_id=client.pk)
     _exported(
-        actor, "client", _("Exported administrations (%(fmt)s)") % {"fmt": fmt}, client=client
+        request,
+        actor,
+        "client",
+        _("Exported administrations (%(fmt)s)") % {"fmt": fmt},
+        client=client,
     )
     name = f"administrations-client-{client.pk}"
     if fmt == "csv":
@@ -245,6 +256,7 @@ def count_export(request: HttpRequest, count_id: int, fmt: str) -> HttpResponse:
     count = _count(actor, count_id)
     lines = reports.inventory_lines(count)
     _exported(
+        request,
         actor,
         "count",
         _("Exported %(what)s (%(fmt)s)") % {"what": count.get_purpose_display(), "fmt": fmt},

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
 from django.utils.translation import gettext as _
+
+from kapcare.core import hashchain
 
 MG = Decimal("0.001")
 UNITS = Decimal("0.0001")
@@ -96,41 +95,11 @@ def balance_after(balance: Decimal, change: Decimal) -> Decimal | None:
 
 # --- Hash chain -----------------------------------------------------------------------------
 
-
-_AS_IS = frozenset({type(None), bool, int, str})
-
-
-def canonical_value(value: Any) -> Any:
-    """One field as it goes into the hash: the same text whichever database returned it."""
-    kind = type(value)
-    if kind in _AS_IS:  # most fields; checked first because verify runs this per field
-        return value
-    if isinstance(value, Decimal):
-        # normalize() makes 1.500 and 1.5 (SQLite and PostgreSQL can differ in trailing zeros)
-        # the same; a zero is written "0" whatever its sign or exponent.
-        return "0" if value == 0 else format(value.normalize(), "f")
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("ledger times must be aware")
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool | int | str):
-        return value
-    raise TypeError(f"cannot hash a {type(value).__name__}")
-
-
-def canonical_content(fields: Mapping[str, Any]) -> bytes:
-    """Deterministic JSON of every recorded field: sorted keys, no spaces, UTF-8."""
-    normalised = {key: canonical_value(value) for key, value in fields.items()}
-    return json.dumps(
-        normalised, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
-
-
-def content_hash(fields: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical content; `fields` includes the previous entry's hash."""
-    return hashlib.sha256(canonical_content(fields)).hexdigest()
+# The canonical form and hash are the kernel's (kapcare/core/hashchain.py), shared with the
+# audit trail; re-exported here because the ledger's callers know them as rules.*.
+canonical_value = hashchain.canonical_value
+canonical_content = hashchain.canonical_content
+content_hash = hashchain.content_hash
 
 
 # --- DEA registration numbers ---------------------------------------------------------------

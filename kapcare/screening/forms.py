@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.concurrency import VersionedFormMixin
 from kapcare.screening.models import RuleKind
 
 APPROVE, DECLINE = "approve", "decline"
@@ -109,7 +110,7 @@ RuleEditFormSet = forms.formset_factory(
 )
 
 
-class PublishProtocolForm(forms.Form):
+class PublishProtocolForm(VersionedFormMixin, forms.Form):
     notes = forms.CharField(
         label=_("What changed, and why"),
         widget=forms.Textarea(attrs={"rows": 3}),

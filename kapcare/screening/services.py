@@ -18,6 +18,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import CareTeamMember, Intake
 from kapcare.clients.permissions import ClientAction, can
+from kapcare.core.concurrency import check_unchanged
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.services import advance_course
 from kapcare.courses.states import CLOSED
@@ -29,6 +30,7 @@ from kapcare.screening.models import (
     Decision,
     DecisionBasis,
     EligibilityDecision,
+    RuleKind,
     Screening,
     ScreeningOutcome,
     ScreeningProtocol,
@@ -52,10 +54,17 @@ def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
 
 @transaction.atomic
 def publish_protocol(
-    *, clinic: Clinic, rule_dicts: list[dict], actor: Actor | None, notes: str = ""
+    *,
+    clinic: Clinic,
+    rule_dicts: list[dict],
+    actor: Actor | None,
+    notes: str = "",
+    based_on_version: str | None = None,
 ) -> ScreeningProtocol:
     """Publish a new protocol version. Every condition is validated first; nothing is saved
-    if one is malformed. Earlier versions stay as they were."""
+    if one is malformed. Earlier versions stay as they were. With `based_on_version` (the
+    version the editor showed), raises ConcurrentChange when another version was published
+    since, rule by rule, instead of silently replacing it."""
     if actor is not None and (
         actor.clinic_id != clinic.pk or not actor.has_role(Role.CLINIC_ADMIN, Role.PRESCRIBER)
     ):
@@ -80,6 +89,14 @@ def publish_protocol(
         .order_by("-version")
         .first()
     )
+    if latest is not None:
+        check_unchanged(
+            expected=based_on_version,
+            token=str(latest.version),
+            current={rule["key"]: _rule_summary(rule) for rule in rules_as_dicts(latest)},
+            yours={rule["key"]: _rule_summary(rule) for rule in rule_dicts},
+            labels={rule["key"]: rule["label"] for rule in [*rules_as_dicts(latest), *rule_dicts]},
+        )
     protocol = ScreeningProtocol.objects.create(
         clinic=clinic,
         version=(latest.version + 1) if latest else 1,
@@ -113,6 +130,13 @@ def publish_protocol(
             summary=_("Published screening protocol v%(v)s") % {"v": protocol.version},
         )
     return protocol
+
+
+def _rule_summary(rule: dict) -> str:
+    """One rule as the editor sets it, for the side-by-side view of a concurrent change."""
+    kind = dict(RuleKind.choices).get(rule["kind"], rule["kind"])
+    override = _("override allowed") if rule["override_allowed"] else _("no override")
+    return f"{kind} · {override}"
 
 
 def _require_clinical(actor: Actor, client) -> None:

@@ -17,6 +17,7 @@ from kapcare.clients.access import client_page
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.sources import source_title
 from kapcare.courses.gates import eligibility_gate
 from kapcare.courses.selectors import current_course
@@ -290,7 +291,8 @@ def protocol_edit(request: HttpRequest) -> HttpResponse:
     formset = RuleEditFormSet(
         data, initial=initial, prefix="rules", candidates=candidates, current=current
     )
-    form = PublishProtocolForm(data)
+    shown = selectors.current_protocol(actor.clinic_id)
+    form = PublishProtocolForm(data, version=str(shown.version if shown else 0))
     if data is not None and formset.is_valid() and form.is_valid():
         try:
             published = services.publish_protocol(
@@ -298,7 +300,10 @@ def protocol_edit(request: HttpRequest) -> HttpResponse:
                 rule_dicts=formset.rule_dicts(),
                 actor=actor,
                 notes=form.cleaned_data["notes"],
+                based_on_version=form.based_on,
             )
+        except ConcurrentChange as conflict:
+            form.show_conflict(conflict)
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:

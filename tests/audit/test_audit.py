@@ -326,3 +326,46 @@ def test_csv_export_with_a_bad_filter_is_refused_without_an_export(admin_http, h
     # Then nothing is exported, and no export is recorded
     assert response.status_code == 400
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+# --- Audit what was shown, not what was asked for ----------------------------------------------
+
+
+def test_an_invalid_post_to_the_edit_form_is_audited_as_a_view_of_what_it_showed(
+    client_record, staff, login
+):
+    # Given front desk on a client's edit form
+    http = login(staff["front_desk"])
+
+    # When they post it with a bad field, and the form comes back with the client's details
+    response = http.post(
+        reverse("clients:edit", args=[client_record.pk]),
+        {"first_name": "Rowan", "last_name": "", "date_of_birth": "1980-01-01"},
+    )
+
+    # Then the re-rendered form (the client's demographics) is audited as one view, no change
+    assert response.status_code == 200
+    events = list(AuditEvent.objects.all())
+    assert [(e.action, e.client) for e in events] == [(AuditAction.VIEW, client_record)]
+
+
+@pytest.mark.parametrize("fmt", ["xls", "docx"])
+def test_an_export_in_an_unknown_format_is_404_and_not_audited(fmt, client_record, staff, login):
+    # Given the client's prescriber
+    http = login(staff["prescriber"])
+
+    # When they ask for the client's administrations in a format kapcare does not make
+    response = http.get(reverse("ledger:client_export", args=[client_record.pk, fmt]))
+
+    # Then nothing was exported and nothing says it was
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_an_export_that_is_made_is_audited_once(client_record, staff, login):
+    http = login(staff["prescriber"])
+    response = http.get(reverse("ledger:client_export", args=[client_record.pk, "csv"]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert (event.client, event.actor) == (client_record, staff["prescriber"])

@@ -427,7 +427,7 @@ def test_the_tab_costs_the_same_queries_however_long_the_history(
 
     assert len(response.context["decisions"]) == 5
     assert len(long) == len(short), [q["sql"] for q in long.captured_queries]
-    assert len(long) <= 20
+    assert len(long) <= 22  # the audit row's hash chain: head locked and moved (+2)
 
 
 # --- Protocol pages ------------------------------------------------------------------------------

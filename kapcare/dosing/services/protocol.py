@@ -12,6 +12,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.concurrency import check_unchanged, model_fields
 from kapcare.dosing.defaults import PARAMETERS, ROUTES
 from kapcare.dosing.models import DosingProtocol
 
@@ -78,13 +79,22 @@ def protocol_errors(protocol: DosingProtocol) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def publish_dosing_protocol(*, actor: Actor, values: dict[str, Any], notes: str) -> DosingProtocol:
+def publish_dosing_protocol(
+    *, actor: Actor, values: dict[str, Any], notes: str, based_on_version: str | None = None
+) -> DosingProtocol:
     """A new version with `values` (the rest carried over from the current version). Past
-    sessions keep the version they were judged under."""
+    sessions keep the version they were judged under. With `based_on_version` (the version the
+    editor showed), raises ConcurrentChange when another version was published since, setting
+    by setting, instead of silently replacing it."""
     if not actor.has_role(Role.CLINIC_ADMIN):
         raise PermissionDenied(_("Only a clinic admin publishes the dosing protocol."))
-    current = ensure_dosing_protocol(clinic=actor.clinic)
-    latest = DosingProtocol.objects.select_for_update().get(pk=current.pk)
+    ensure_dosing_protocol(clinic=actor.clinic)
+    latest = (
+        DosingProtocol.objects.select_for_update()
+        .filter(clinic=actor.clinic)
+        .order_by("-version")
+        .first()
+    )
     new = DosingProtocol(
         clinic=actor.clinic,
         version=latest.version + 1,
@@ -101,6 +111,14 @@ def publish_dosing_protocol(*, actor: Actor, values: dict[str, Any], notes: str)
     errors = protocol_errors(new)
     if errors:
         raise ValidationError(errors)
+    # After the field checks, so a form with errors shows them first; before anything is saved.
+    check_unchanged(
+        expected=based_on_version,
+        token=str(latest.version),
+        current={name: getattr(latest, name) for name in values},
+        yours=values,
+        **model_fields(DosingProtocol, values),
+    )
     new.save()
     changed = {
         name: str(getattr(new, name))

@@ -1,0 +1,16 @@
+from django.db import migrations
+
+# SQLite's INSERT OR REPLACE deletes a row without firing its DELETE trigger: add the BEFORE
+# INSERT guard that refuses an id already taken (kapcare.audit.append_only).
+TABLES = ["dosing_sessionstatuschange", "dosing_vitalsign", "dosing_dissociationrating"]
+
+
+def install(apps, schema_editor):
+    from kapcare.audit.append_only import install
+
+    install(schema_editor, TABLES)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("dosing", "0005_ceilings_and_waste")]
+    operations = [migrations.RunPython(install, migrations.RunPython.noop)]
