@@ -108,7 +108,9 @@ def test_staff_page_queries_are_bounded(as_admin, staff, clinic, django_assert_m
         CareTeamMember.objects.create(
             clinic=clinic, client=client, user=therapist, role=Role.THERAPIST
         )
-    with django_assert_max_num_queries(15):  # 12 today, whatever the number of clients
+    # 19 today, whatever the number of clients: the clinic's first audit row also creates its
+    # hash-chain head (savepoint, insert, release, lock) before locking and moving it.
+    with django_assert_max_num_queries(20):
         response = as_admin.get(reverse("staff:detail", args=[therapist.pk]))
     assert response.status_code == 200
 

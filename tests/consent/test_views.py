@@ -359,7 +359,9 @@ def test_the_public_page_costs_a_bounded_number_of_queries(client_record, staff,
     _, _, token = _made_link(login(staff[Role.FRONT_DESK]), client_record)
     with CaptureQueriesContext(connection) as queries:
         DjangoClient().get(reverse("consent_public:sign", args=[token]))
-    assert len(queries) <= 6
+    # 7: the view's audit row appends to the clinic's hash chain (+2 over the former 5), and the
+    # public page shows the clinic's own name and navigation.
+    assert len(queries) <= 7
 
 
 # --- Withdrawal ----------------------------------------------------------------------------------
