@@ -185,6 +185,9 @@ OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="kapcare")
 KAPCARE_RECOVERY_CODE_COUNT = 10
 # A new staff member's invitation link works once, for this long.
 KAPCARE_INVITATION_HOURS = env.int("INVITATION_HOURS", default=72)
+# The address staff reach kapcare at, for links in e-mails sent without a request at hand
+# (after commit, or from a background task).
+KAPCARE_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # --- Content Security Policy: no inline script or style anywhere ---
 CONTENT_SECURITY_POLICY = {

@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = "kapcare core"
 
     def ready(self) -> None:
-        from kapcare.core.checks import deprecated_settings, rate_limits
+        from kapcare.core.checks import deprecated_settings, rate_limits, site_url
 
         checks.register(deprecated_settings)
         checks.register(rate_limits)
+        checks.register(site_url)

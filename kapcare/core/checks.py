@@ -17,6 +17,19 @@ def deprecated_settings(app_configs, **kwargs) -> list[Warning]:
     return []
 
 
+def site_url(app_configs, **kwargs) -> list[Warning]:
+    if not settings.DEBUG and not getattr(settings, "KAPCARE_SITE_URL", ""):
+        return [
+            Warning(
+                "SITE_URL is not set: links in e-mails to staff will be bare paths.",
+                hint="Set SITE_URL to the address staff reach kapcare at, e.g. "
+                "https://kap.example.org",
+                id="kapcare.W002",
+            )
+        ]
+    return []
+
+
 def rate_limits(app_configs, **kwargs) -> list[Error]:
     """Every configured rate limit can be built (attempts ≥ 0, a window of a second to a day)."""
     from kapcare.core.ratelimit import Limit

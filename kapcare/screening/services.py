@@ -19,6 +19,7 @@ from kapcare.audit.services import record_event
 from kapcare.clients.models import CareTeamMember, Intake
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.core.concurrency import check_unchanged
+from kapcare.core.site import absolute_url
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.services import advance_course
 from kapcare.courses.states import CLOSED
@@ -244,7 +245,7 @@ def _email_care_team_intake_screened(screening: Screening) -> None:
     )
     if not addresses:
         return
-    path = reverse("screening:overview", args=[screening.client_id])
+    path = absolute_url(reverse("screening:overview", args=[screening.client_id]))
     subject = _("kapcare: an intake form is complete")
     body = _(
         "A client on your care team at %(clinic)s has completed their intake form, and kapcare "

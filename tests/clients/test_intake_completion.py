@@ -113,8 +113,9 @@ def test_a_weight_in_pounds_out_of_range_is_refused_at_its_field(clinic, client_
 
 
 def test_a_completed_intake_is_screened_at_once_and_the_care_team_is_told(
-    client_record, staff, course, login, django_capture_on_commit_callbacks
+    client_record, staff, course, login, django_capture_on_commit_callbacks, settings
 ):
+    settings.KAPCARE_SITE_URL = "https://kap.example.org"
     url = _link(client_record, staff[Role.FRONT_DESK])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,7 +134,9 @@ def test_a_completed_intake_is_screened_at_once_and_the_care_team_is_told(
     text = message.subject + message.body
     for secret in ("Rowan", "Ashby", "hypertension", "review", "sertraline", "penicillin"):
         assert secret.lower() not in text.lower()
-    assert reverse("screening:overview", args=[client_record.pk]) in message.body
+    # a link that works from a mail program: the site's own address, not a bare path
+    overview = reverse("screening:overview", args=[client_record.pk])
+    assert f"https://kap.example.org{overview}" in message.body
     # in-app: the care team's home page, under "Needs you now"
     for role in (Role.THERAPIST, Role.NURSE):
         home = login(staff[role]).get(reverse("core:home")).content.decode()

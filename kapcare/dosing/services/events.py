@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AuditAction
+from kapcare.core.site import absolute_url
 from kapcare.dosing.models import (
     SERIOUS,
     Administration,
@@ -157,7 +158,7 @@ def _notify_prescribers(actor: Actor, session: DosingSession, event: AdverseEven
         )
         for user in recipients
     )
-    path = reverse("dosing:live", args=[session.client_id, session.pk])
+    path = absolute_url(reverse("dosing:live", args=[session.client_id, session.pk]))
     # The e-mail names no client: it says where to look, inside the signed-in app.
     body = _(
         "A serious adverse event was recorded in a dosing session at %(clinic)s at %(t)s.\n\n"
