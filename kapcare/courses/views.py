@@ -164,7 +164,9 @@ def open_course(request: HttpRequest, client: Client) -> HttpResponse:
 def transition(request: HttpRequest, client: Client) -> HttpResponse:
     course = _course_or_404(client)
     target = request.POST.get("to", "")
-    form = TransitionForm(request.POST, auto_id=f"id_{target}_%s")
+    # The target names the form's ids, so only a real status may (a posted "%s" would not).
+    prefix = target if target in CourseStatus.values else "to"
+    form = TransitionForm(request.POST, auto_id=f"id_{prefix}_%s")
     if not form.is_valid():
         if "to" in form.errors:
             messages.error(request, _("That change is not possible."))
