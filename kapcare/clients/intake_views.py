@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link
+from kapcare.clients.links import create_link, issued_link, remember_issued_link
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.pathway import save_intake_and_emergency_contact
 from kapcare.clients.pathway_forms import IntakeForm, add_service_errors
@@ -63,14 +63,23 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @never_cache
 @client_page(ClientAction.INTAKE, page="intake_link")
 def intake_link(request: HttpRequest, client: Client) -> HttpResponse:
-    link, token = create_link(
-        actor=require_actor(request), client=client, purpose=LinkPurpose.INTAKE
-    )
-    # The token exists only in this response: the database keeps its hash.
+    """POST makes a link, then redirects here; GET shows it again to whoever made it until it
+    is used (post/redirect/get), else leads back to the intake page to make a new one."""
+    if request.method == "POST":
+        link, token = create_link(
+            actor=require_actor(request), client=client, purpose=LinkPurpose.INTAKE
+        )
+        remember_issued_link(request, link, token)
+        return redirect("intake:link", client_id=client.pk)
+    issued = issued_link(request, client=client, purpose=LinkPurpose.INTAKE)
+    if issued is None:
+        return redirect("intake:detail", client_id=client.pk)
+    link, token = issued
+    # The token lives only in this staff member's session: the database keeps its hash.
     url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
     context = _client_context(request, client, "intake", link=link, link_url=url)
     return render(request, "intake/link_created.html", context)

@@ -71,3 +71,49 @@ def mark_used(link: ClientLink) -> None:
     )
     if not updated:
         raise Http404("This link is not valid.")
+
+
+# --- Showing a link again (post/redirect/get) ---------------------------------------------------
+# The database keeps only a link's hash, so the page that shows the address is reached by a
+# redirect after the POST that made it. The token waits in the staff member's own (server-side)
+# session, so a reload or Back shows the same link again until it is used or expires; after
+# that the page offers to make a new one.
+_ISSUED_KEY = "kapcare_issued_links"
+
+
+def remember_issued_link(request, link: ClientLink, token: str) -> None:
+    stored = request.session.get(_ISSUED_KEY, {})
+    alive = {
+        str(pk)
+        for pk in ClientLink.objects.filter(
+            pk__in=[int(pk) for pk in stored], used_at__isnull=True, expires_at__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    }
+    issued = {pk: kept for pk, kept in stored.items() if pk in alive}
+    issued[str(link.pk)] = token
+    request.session[_ISSUED_KEY] = issued
+
+
+def issued_link(request, *, client, purpose: str, target_id: int | None = None):
+    """The newest still-usable link of `purpose` this staff member made for `client` in this
+    session, with its token; else None."""
+    issued = request.session.get(_ISSUED_KEY, {})
+    if not issued:
+        return None
+    links = ClientLink.objects.filter(
+        pk__in=[int(pk) for pk in issued],
+        client=client,
+        clinic_id=client.clinic_id,
+        purpose=purpose,
+        created_by=request.user,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    if target_id is not None:
+        links = links.filter(target_id=target_id)
+    link = links.order_by("-created_at", "-pk").first()
+    if link is None or not secrets.compare_digest(
+        hash_token(issued[str(link.pk)]), link.token_sha256
+    ):
+        return None
+    return link, issued[str(link.pk)]

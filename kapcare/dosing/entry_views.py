@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
+from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
 from kapcare.dosing.models import MonitoringAlert
@@ -38,7 +38,7 @@ def _entry(request, client, session_id, form, template, call, bound_key, fresh):
     return _page(request, client, session, **{bound_key: form})
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_vitals")
 def vitals(request, client, session_id):
     return _entry(
@@ -58,7 +58,7 @@ def vitals(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_dissociation")
 def dissociation(request, client, session_id):
     session = _session(request, client, session_id)
@@ -81,7 +81,7 @@ def dissociation(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_note")
 def note(request, client, session_id):
     def fresh(session):
@@ -114,7 +114,7 @@ def note(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_ack")
 def acknowledge(request, client, session_id, alert_id):
     session = _session(request, client, session_id)

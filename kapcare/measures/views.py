@@ -9,13 +9,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
-from kapcare.clients.models import Client
+from kapcare.clients.links import issued_link, remember_issued_link
+from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.measures import alerts as alert_services
 from kapcare.measures import selectors, services
@@ -170,18 +172,31 @@ def response_detail(request: HttpRequest, client: Client, response_id: int) -> H
     return render(request, "measures/response_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @client_page(CLINICAL, page="measures_link")
 def send_link(request: HttpRequest, client: Client, assignment_id: int) -> HttpResponse:
-    """A single-use link for one pending questionnaire. The address is shown once."""
+    """A single-use link for one pending questionnaire. POST makes it and redirects here
+    (post/redirect/get); GET shows it again to whoever made it until it is used, else leads
+    back to the measures page to make a new one."""
     assignment = _assignment_or_404(client, assignment_id)
-    try:
-        link, token = services.create_questionnaire_link(
-            actor=require_actor(request), assignment=assignment
+    if request.method == "POST":
+        try:
+            link, token = services.create_questionnaire_link(
+                actor=require_actor(request), assignment=assignment
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("measures:overview", client_id=client.pk)
+        remember_issued_link(request, link, token)
+        if not request.htmx:
+            return redirect("measures:send_link", client_id=client.pk, assignment_id=assignment.pk)
+    else:
+        issued = issued_link(
+            request, client=client, purpose=LinkPurpose.QUESTIONNAIRE, target_id=assignment.pk
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("measures:overview", client_id=client.pk)
+        if issued is None:
+            return redirect("measures:overview", client_id=client.pk)
+        link, token = issued
     url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
     extra = {"link_url": url, "link": link, "link_assignment": assignment}
     if request.htmx:
@@ -194,7 +209,7 @@ def send_link(request: HttpRequest, client: Client, assignment_id: int) -> HttpR
     return response
 
 
-@require_POST
+@post_action("measures:overview")
 @client_page(CLINICAL, page="measures_request")
 def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
     definition = _definition_or_404(client, request.POST.get("code", ""))
@@ -209,7 +224,7 @@ def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
     return redirect("measures:overview", client_id=client.pk)
 
 
-@require_POST
+@post_action("measures:overview")
 @client_page(CLINICAL, page="measures_acknowledge")
 def acknowledge(request: HttpRequest, client: Client, alert_id: int) -> HttpResponse:
     alert = RiskAlert.objects.filter(pk=alert_id, client=client, clinic_id=client.clinic_id).first()
