@@ -30,21 +30,24 @@ class World:
     omni: object  # every role, on every care team
     demo: dict  # the demo's own staff, by key
     bystander: object  # a user whose password-reset link the fuzz may spend
+    unenrolled: object  # a staff member without an authenticator yet
 
 
 def build_world() -> World:
     from kapcare.accounts.actor import Actor
-    from kapcare.accounts.models import Role
+    from kapcare.accounts.models import Clinic, Membership, Role
     from kapcare.clients.models import CareTeamMember, Client
     from kapcare.clients.models.client import CARE_TEAM_ROLES
     from kapcare.core.demo import load_demo
+    from kapcare.courses.models import NoteKind
+    from kapcare.courses.notes import create_note
     from kapcare.dosing import services as dosing
     from kapcare.dosing.models import DosingNotification, DosingSession
     from kapcare.ledger.disposals import report_loss
     from kapcare.ledger.models import Balance
     from tests.dosing import helpers
     from tests.factories import ClientFactory, make_staff
-    from tests.pathway import ready_course
+    from tests.pathway import COMPLETE_PREPARATION, ready_course
 
     clinic, demo = load_demo()
     omni = make_staff(clinic, *Role.values, full_name="Dr. Omni Every-Role", credentials="MD")
@@ -87,7 +90,7 @@ def build_world() -> World:
 
     chair("Scheduled", check=False)
     chair("Checkedin")
-    chair("Ready", check={})
+    ready = chair("Ready", check={})
     chair("Review", check={"systolic": 185, "diastolic": 112})
     given = chair("Dosing", check={})
     helpers.give_dose(clinic, team, {"nurse": nurse, "session": given, "lot": lot, "kit": kit})
@@ -108,7 +111,22 @@ def build_world() -> World:
         discovered_at=timezone.now() - dt.timedelta(hours=1),
         circumstances="Fuzz world: one vial not found at the count.",
     )
-    return World(clinic=clinic, omni=omni, demo=demo, bystander=demo["frontdesk"])
+    # A draft note of omni's own (only its author edits or signs a draft).
+    create_note(
+        actor=Actor.for_user(omni, clinic),
+        course=ready.course,
+        kind=NoteKind.PREPARATION,
+        session_date=clinic.today(),
+        content=COMPLETE_PREPARATION,
+    )
+    # A second clinic, so the clinic switcher is shown.
+    elsewhere = Clinic.objects.create(name="Elsewhere (fuzz)", time_zone="America/New_York")
+    Membership.objects.create(clinic=elsewhere, user=omni, role=Role.THERAPIST)
+    # Someone who has not enrolled an authenticator yet (the MFA set-up page).
+    unenrolled = make_staff(clinic, Role.THERAPIST, mfa=False, full_name="New Starter")
+    return World(
+        clinic=clinic, omni=omni, demo=demo, bystander=demo["frontdesk"], unenrolled=unenrolled
+    )
 
 
 # --- The URL conf ---------------------------------------------------------------------------------
@@ -400,6 +418,7 @@ class _FormParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page_path = page_path
         self.forms: list[Form] = []
+        self.links: list[str] = []  # same-site links with a query string
         self._form: Form | None = None
         self._select: Field | None = None
         self._textarea: Field | None = None
@@ -412,10 +431,15 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "a" and "?" in (attrs.get("href") or ""):
+            link = urlsplit(urljoin("http://testserver" + self.page_path, attrs["href"]))
+            if link.netloc == "testserver":
+                self.links.append(f"{link.path}?{link.query}")
         if tag == "form":
             if (attrs.get("method") or "get").lower() == "post":
                 action = urljoin("http://testserver" + self.page_path, attrs.get("action") or "")
-                self._form = Form(urlsplit(action).path, {})
+                parts = urlsplit(action)
+                self._form = Form(parts.path + (f"?{parts.query}" if parts.query else ""), {})
             return
         if self._form is None:
             return
@@ -452,7 +476,8 @@ class _FormParser(HTMLParser):
             self._textarea = None
 
 
-def forms_in(html: str, page_path: str) -> list[Form]:
+def read_page(html: str, page_path: str) -> tuple[list[Form], list[str]]:
+    """The page's POST forms, and its same-site links that carry a query string."""
     parser = _FormParser(page_path)
     parser.feed(html)
-    return parser.forms
+    return parser.forms, parser.links
