@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -144,20 +145,21 @@ class UrlSpec:
         return self.name.rpartition(":")[0]
 
 
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
 def url_specs() -> list[UrlSpec]:
-    def walk(patterns, route="", namespace="", params=()) -> Iterator[UrlSpec]:
+    # Parameters are read from the route text: Django shares and updates the `converters` of
+    # equal route strings ("measures/" at two levels) once the resolver is populated.
+    def walk(patterns, route="", namespace="") -> Iterator[UrlSpec]:
         for pattern in patterns:
-            here = params + tuple(getattr(pattern.pattern, "converters", {}))
+            here = route + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from walk(pattern.url_patterns, route + str(pattern.pattern), inner, here)
+                yield from walk(pattern.url_patterns, here, inner)
             elif isinstance(pattern, URLPattern) and pattern.name:
-                yield UrlSpec(
-                    f"{namespace}{pattern.name}",
-                    route + str(pattern.pattern),
-                    here,
-                    pattern.callback,
-                )
+                params = tuple(_PARAM.findall(here))
+                yield UrlSpec(f"{namespace}{pattern.name}", here, params, pattern.callback)
 
     return list(walk(get_resolver().url_patterns))
 

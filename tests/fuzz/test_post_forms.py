@@ -25,7 +25,7 @@ import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from django.test import Client as DjangoClient
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -321,6 +321,9 @@ def discover(world) -> tuple[list[Target], list[str]]:
             paths[spec.name] = fill(spec, world)
         except CannotFill as error:
             problems.append(str(error))
+            continue
+        except NoReverseMatch as error:
+            problems.append(f"{spec.name} {spec.params}: {error}")
             continue
         for path in paths[spec.name]:
             visit(path, "public" if _is_public(spec) else "staff")
