@@ -48,7 +48,7 @@ from tests.fuzz.discovery import (
 )
 
 # Enough to find what the issue listed in well under 3 minutes; raise it locally to dig deeper.
-EXAMPLES_PER_FORM = int(os.environ.get("KAPCARE_FUZZ_EXAMPLES", "6"))
+EXAMPLES_PER_FORM = int(os.environ.get("KAPCARE_FUZZ_EXAMPLES", "10"))
 STATS: dict[str, list[int]] = {}
 
 # POST URLs the fuzz does not drive, and why. Keep it to URLs whose whole effect is the session.
