@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # (redirects, lockout, CSRF failures) says no-store.
     "kapcare.accounts.middleware.NoStoreMiddleware",
     "kapcare.audit.middleware.RequestIdMiddleware",
+    # NUL in any header, cookie or field is refused here, once, before a view or audit row.
+    "kapcare.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from kapcare.accounts import services, throttles
@@ -29,6 +28,7 @@ from kapcare.accounts.middleware import (
 from kapcare.accounts.selectors import has_confirmed_totp, remaining_recovery_codes
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_security_event
+from kapcare.core.prg import post_action
 
 NEW_CODES_KEY = "kapcare_new_recovery_codes"
 
@@ -192,7 +192,7 @@ def security(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@post_action("core:home")
 def switch_clinic(request: HttpRequest) -> HttpResponse:
     form = ClinicSwitchForm(request.POST)
     allowed = {clinic.pk for clinic in getattr(request, "clinics", [])}
@@ -215,7 +215,7 @@ def session_status(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"authenticated": True, "remaining": max(0, math.ceil(remaining))})
 
 
-@require_POST
+@post_action("accounts:session_status")
 def session_keepalive(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 

@@ -10,6 +10,7 @@ from kapcare.audit.forms import AuditFilterForm
 from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import audit_events
 from kapcare.audit.shown import audit_shown
+from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
 from kapcare.core.paging import query_without_page
 
@@ -96,5 +97,4 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(
         csv_lines(CSV_COLUMNS, rows()), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="kapcare-audit-{stamp}.csv"'
-    return response
+    return set_download_name(response, f"kapcare-audit-{stamp}.csv")

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
@@ -22,6 +21,7 @@ from kapcare.clients.pathway_forms import (
 )
 from kapcare.clients.pathway_selectors import get_inquiry_for_actor_or_404, inquiry_queue
 from kapcare.core.paging import query_without_page
+from kapcare.core.prg import post_action
 
 INQUIRY_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
 PAGE_SIZE = 25
@@ -72,7 +72,7 @@ def detail(request: HttpRequest, inquiry_id: int) -> HttpResponse:
     return render(request, "inquiries/detail.html", context)
 
 
-@require_POST
+@post_action("inquiries:detail")
 @staff_required(*INQUIRY_ROLES)
 def set_status(request: HttpRequest, inquiry_id: int) -> HttpResponse:
     actor = require_actor(request)

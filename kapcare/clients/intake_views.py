@@ -7,12 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.accounts.models import WeightUnit
 from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link, send_as_asked
+from kapcare.clients.links import create_link, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.pathway import intake_version, save_intake_and_emergency_contact
 from kapcare.clients.pathway_forms import StaffIntakeForm, add_service_errors, kg_to_lb
@@ -72,15 +72,24 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @never_cache
 @client_page(ClientAction.INTAKE, page="intake_link")
 def intake_link(request: HttpRequest, client: Client) -> HttpResponse:
-    actor = require_actor(request)
-    link, token = create_link(actor=actor, client=client, purpose=LinkPurpose.INTAKE)
-    # The token exists only in this response: the database keeps its hash.
+    """POST makes a link, then redirects here; GET shows it again to whoever made it until it
+    is used (post/redirect/get), else leads back to the intake page to make a new one."""
+    if request.method == "POST":
+        actor = require_actor(request)
+        link, token = create_link(actor=actor, client=client, purpose=LinkPurpose.INTAKE)
+        url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
+        make_and_send(request, actor=actor, link=link, token=token, url=url)
+        return redirect("intake:link", client_id=client.pk)
+    issued = issued_link(request, client=client, purpose=LinkPurpose.INTAKE)
+    if issued is None:
+        return redirect("intake:detail", client_id=client.pk)
+    # The token lives only in this staff member's session: the database keeps its hash.
+    link, token, sent_to = issued
     url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
-    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
     context = _client_context(
         request, client, "intake", link=link, link_url=url, link_sent_to=sent_to
     )

@@ -174,3 +174,58 @@ def send_as_asked(request, *, actor: Actor, link: ClientLink, url: str) -> str:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return ""
+
+
+# --- Showing a link again (post/redirect/get) ---------------------------------------------------
+# The database keeps only a link's hash, so the page that shows the address is reached by a
+# redirect after the POST that made it. The token waits in the staff member's own (server-side)
+# session, so a reload or Back shows the same link again until it is used or expires; after
+# that the page offers to make a new one.
+_ISSUED_KEY = "kapcare_issued_links"
+
+
+def remember_issued_link(request, link: ClientLink, token: str, *, sent_to: str = "") -> None:
+    stored = request.session.get(_ISSUED_KEY, {})
+    alive = {
+        str(pk)
+        for pk in ClientLink.objects.filter(
+            pk__in=[int(pk) for pk in stored], used_at__isnull=True, expires_at__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    }
+    issued = {pk: kept for pk, kept in stored.items() if pk in alive}
+    issued[str(link.pk)] = [token, sent_to]
+    request.session[_ISSUED_KEY] = issued
+
+
+def issued_link(request, *, client, purpose: str, target_id: int | None = None):
+    """The newest still-usable link of `purpose` this staff member made for `client` in this
+    session, as (link, token, where it was sent or ""); else None."""
+    issued = request.session.get(_ISSUED_KEY, {})
+    if not issued:
+        return None
+    links = ClientLink.objects.filter(
+        pk__in=[int(pk) for pk in issued],
+        client=client,
+        clinic_id=client.clinic_id,
+        purpose=purpose,
+        created_by=request.user,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    if target_id is not None:
+        links = links.filter(target_id=target_id)
+    link = links.order_by("-created_at", "-pk").first()
+    if link is None:
+        return None
+    token, sent_to = issued[str(link.pk)]
+    if not secrets.compare_digest(hash_token(token), link.token_sha256):
+        return None
+    return link, token, sent_to
+
+
+def make_and_send(request, *, actor: Actor, link: ClientLink, token: str, url: str) -> str:
+    """The POST side of a link page: send the new link as the staff member asked, and keep it
+    (with where it went) for the page the POST redirects to. Returns where it was sent."""
+    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    remember_issued_link(request, link, token, sent_to=sent_to)
+    return sent_to

@@ -4,7 +4,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
@@ -19,6 +18,7 @@ from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.clients.tabs import tabs_for
 from kapcare.core.concurrency import VERSION_FIELD, ConcurrentChange
 from kapcare.core.paging import query_without_page
+from kapcare.core.prg import post_action
 
 PAGE_SIZE = 25
 
@@ -150,7 +150,7 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
     return render(request, "clients/care_team.html", context)
 
 
-@require_POST
+@post_action("clients:care_team")
 @client_page(ClientAction.MANAGE_CARE_TEAM, page="care_team_remove")
 def client_care_team_remove(request: HttpRequest, client: Client, member_id: int) -> HttpResponse:
     member = client.care_team.select_related("user", "client").filter(pk=member_id).first()

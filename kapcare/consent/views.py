@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor, staff_required
@@ -25,7 +25,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event
 from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link, send_as_asked, usable_link_or_404
+from kapcare.clients.links import create_link, issued_link, make_and_send, usable_link_or_404
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.views import _client_context
 from kapcare.consent import selectors, services
@@ -102,23 +102,33 @@ def _fresh_sign_form(old: SignForm, document) -> SignForm:
     return form
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @client_page(page="consent_link")
 def send_link(request: HttpRequest, client: Client) -> HttpResponse:
-    """A single-use signing link for the current version. The address is shown once."""
+    """A single-use signing link for the current version. POST makes it and redirects here
+    (post/redirect/get); GET shows it again to whoever made it until it is used, else leads
+    back to the consent page to make a new one."""
     document = selectors.current_document(client.clinic_id)
     if document is None:
         messages.error(request, _("The clinic has not published a consent document yet."))
         return redirect("consent:overview", client_id=client.pk)
-    actor = require_actor(request)
-    link, token = create_link(
-        actor=actor,
-        client=client,
-        purpose=LinkPurpose.CONSENT,
-        target_id=document.pk,
-    )
-    url = request.build_absolute_uri(reverse("consent_public:sign", args=[token]))
-    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    if request.method == "POST":
+        actor = require_actor(request)
+        link, token = create_link(
+            actor=actor, client=client, purpose=LinkPurpose.CONSENT, target_id=document.pk
+        )
+        url = request.build_absolute_uri(reverse("consent_public:sign", args=[token]))
+        sent_to = make_and_send(request, actor=actor, link=link, token=token, url=url)
+        if not request.htmx:
+            return redirect("consent:link", client_id=client.pk)
+    else:
+        issued = issued_link(
+            request, client=client, purpose=LinkPurpose.CONSENT, target_id=document.pk
+        )
+        if issued is None:
+            return redirect("consent:overview", client_id=client.pk)
+        link, token, sent_to = issued
+        url = request.build_absolute_uri(reverse("consent_public:sign", args=[token]))
     extra = {"link_url": url, "link": link, "link_sent_to": sent_to}
     if request.htmx:
         response = render(request, "consent/partials/_link.html", {"client": client, **extra})

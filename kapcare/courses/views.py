@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
@@ -139,7 +139,7 @@ def _changes(course, failed: TransitionForm | None) -> list[dict]:
     return changes
 
 
-@require_POST
+@post_action("courses:overview")
 @client_page(ClientAction.VIEW, page="course_open")
 def open_course(request: HttpRequest, client: Client) -> HttpResponse:
     form = OpenCourseForm(request.POST)
@@ -159,12 +159,14 @@ def open_course(request: HttpRequest, client: Client) -> HttpResponse:
     return redirect("courses:overview", client_id=client.pk)
 
 
-@require_POST
+@post_action("courses:overview")
 @client_page(CLINICAL, page="course_transition")
 def transition(request: HttpRequest, client: Client) -> HttpResponse:
     course = _course_or_404(client)
     target = request.POST.get("to", "")
-    form = TransitionForm(request.POST, auto_id=f"id_{target}_%s")
+    # The target names the form's ids, so only a real status may (a posted "%s" would not).
+    prefix = target if target in CourseStatus.values else "to"
+    form = TransitionForm(request.POST, auto_id=f"id_{prefix}_%s")
     if not form.is_valid():
         if "to" in form.errors:
             messages.error(request, _("That change is not possible."))
@@ -343,7 +345,7 @@ def note_detail(request: HttpRequest, client: Client, note_id: int) -> HttpRespo
     return render(request, "courses/note_detail.html", context)
 
 
-@require_POST
+@post_action("courses:note_detail")
 @client_page(CLINICAL, page="note_sign")
 def note_sign(request: HttpRequest, client: Client, note_id: int) -> HttpResponse:
     actor = require_actor(request)
@@ -368,7 +370,7 @@ def note_sign(request: HttpRequest, client: Client, note_id: int) -> HttpRespons
     return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
 
 
-@require_POST
+@post_action("courses:note_detail")
 @client_page(CLINICAL, page="note_addendum")
 def note_addendum(request: HttpRequest, client: Client, note_id: int) -> HttpResponse:
     actor = require_actor(request)
@@ -386,7 +388,7 @@ def note_addendum(request: HttpRequest, client: Client, note_id: int) -> HttpRes
     return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
 
 
-@require_POST
+@post_action("courses:note_detail")
 @client_page(CLINICAL, page="note_cosign")
 def note_cosign(request: HttpRequest, client: Client, note_id: int) -> HttpResponse:
     actor = require_actor(request)

@@ -10,10 +10,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
+from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
 from kapcare.dosing.models import DosingStatus, MonitoringAlert, VitalSign
@@ -41,7 +41,7 @@ def _entry(request, client, session_id, form, template, call, bound_key, fresh):
     return _page(request, client, session, **{bound_key: form})
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_vitals")
 def vitals(request, client, session_id):
     return _entry(
@@ -61,7 +61,7 @@ def vitals(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_dissociation")
 def dissociation(request, client, session_id):
     session = _session(request, client, session_id)
@@ -84,7 +84,7 @@ def dissociation(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_note")
 def note(request, client, session_id):
     def fresh(session):
@@ -117,7 +117,7 @@ def note(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_ack")
 def acknowledge(request, client, session_id, alert_id):
     session = _session(request, client, session_id)
@@ -151,7 +151,7 @@ def acknowledge(request, client, session_id, alert_id):
     return _back(client, session)
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_ack")
 def acknowledge_reading(request, client, session_id, vital_id):
     """One action for the alerts one reading raised (each keeps its own row and audit event).
@@ -192,7 +192,7 @@ def acknowledge_reading(request, client, session_id, vital_id):
     return _back(client, session)
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_pre_dose_measure")
 def pre_dose_measure(request, client, session_id, code):
     """A pre-session questionnaire entered at the chair (read to the client, or from their

@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_context import live_context, panel_context, stock_options
 from kapcare.dosing.models import DosingStatus, PreDoseCheck
@@ -91,7 +91,7 @@ def _step(request, client, session_id, form, bound_key, call, success) -> HttpRe
     return _page(request, client, session, **{bound_key: form})
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_check_in")
 def check_in(request, client, session_id):
     return _step(
@@ -107,7 +107,7 @@ def check_in(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_checks")
 def pre_dose_checks(request, client, session_id):
     def call(actor, session, form):
@@ -127,7 +127,7 @@ def pre_dose_checks(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_clear")
 def clear_check(request, client, session_id, check_id):
     session = _session(request, client, session_id)
@@ -145,7 +145,7 @@ def clear_check(request, client, session_id, check_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_administer")
 def administer(request, client, session_id):
     actor = require_actor(request)
@@ -178,7 +178,7 @@ def administer(request, client, session_id):
     return _page(request, client, session, administer=form)
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_end")
 def end_dosing(request, client, session_id):
     return _step(
@@ -194,7 +194,7 @@ def end_dosing(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_discharge")
 def discharge(request, client, session_id):
     return _step(
@@ -215,7 +215,7 @@ def discharge(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_abort")
 def abort(request, client, session_id):
     return _step(
@@ -231,7 +231,7 @@ def abort(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_adverse_event")
 def adverse_event(request, client, session_id):
     session = _session(request, client, session_id)
@@ -249,7 +249,7 @@ def adverse_event(request, client, session_id):
     )
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_waste")
 def waste(request, client, session_id):
     actor = require_actor(request)
@@ -274,7 +274,7 @@ def waste(request, client, session_id):
     return _page(request, client, session, waste=form)
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_rems")
 def rems(request, client, session_id):
     return _step(

@@ -9,6 +9,7 @@ from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.downloads import set_download_name
 from kapcare.dosing import selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
 from kapcare.dosing.models import Discharge, RemsRecord
@@ -19,7 +20,7 @@ REMS_URL = "https://www.spravatorems.com/"
 
 def _pdf(request, filename: str, content: bytes, session) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    set_download_name(response, filename, attachment=False)
     response["Cache-Control"] = "no-store"
     request.audited = session
     return response

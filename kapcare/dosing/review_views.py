@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
@@ -19,6 +18,7 @@ from kapcare.clients.access import client_page
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.dosing import selectors
 from kapcare.dosing.forms import attach_errors
 from kapcare.dosing.models import ReviewRequest, ReviewStatus
@@ -30,7 +30,7 @@ from kapcare.dosing.services.review import ask_prescriber, decide_review_request
 CLINICAL = ClientAction.VIEW_CLINICAL
 
 
-@require_POST
+@post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_ask_review")
 def ask_review(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
     actor = require_actor(request)

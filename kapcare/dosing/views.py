@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
@@ -18,6 +17,7 @@ from kapcare.clients.access import client_page
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.models import DoseOrder, DosingNotification
@@ -52,7 +52,7 @@ def tab(request: HttpRequest, client: Client) -> HttpResponse:
     return _tab(request, client)
 
 
-@require_POST
+@post_action("dosing:tab")
 @client_page(CLINICAL, page="dosing_order")
 def order_new(request: HttpRequest, client: Client) -> HttpResponse:
     actor = require_actor(request)
@@ -71,7 +71,7 @@ def order_new(request: HttpRequest, client: Client) -> HttpResponse:
     return _tab(request, client, order_form=form)
 
 
-@require_POST
+@post_action("dosing:tab")
 @client_page(CLINICAL, page="dosing_order_cancel")
 def order_cancel(request: HttpRequest, client: Client, order_id: int) -> HttpResponse:
     order = get_object_or_404(DoseOrder, pk=order_id, client=client, clinic=client.clinic)
@@ -90,7 +90,7 @@ def order_cancel(request: HttpRequest, client: Client, order_id: int) -> HttpRes
     return redirect("dosing:tab", client_id=client.pk)
 
 
-@require_POST
+@post_action("dosing:tab")
 @client_page(CLINICAL, page="dosing_schedule")
 def schedule(request: HttpRequest, client: Client) -> HttpResponse:
     actor = require_actor(request)
@@ -127,7 +127,7 @@ def today(request: HttpRequest) -> HttpResponse:
     return render(request, "dosing/today.html", context)
 
 
-@require_POST
+@post_action("dosing_clinic:today")
 @staff_required(Role.NURSE, Role.PRESCRIBER, Role.THERAPIST)
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     actor = require_actor(request)

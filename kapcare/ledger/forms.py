@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.witness import WitnessFields
 from kapcare.core.decimals import column_problem, decimal_form_field
+from kapcare.core.validators import reject_control_characters
 from kapcare.ledger import rules
 from kapcare.ledger.models import (
     Balance,
@@ -22,6 +23,9 @@ from kapcare.ledger.models import (
     Product,
 )
 from kapcare.ledger.selectors import stock_balances
+
+# Identifiers that end up in file names, headers and CSV cells stay on one line.
+ONE_LINE = [reject_control_characters]
 
 UNIT_CHOICES = [
     ("unit", _("vials / devices / lozenges")),
@@ -120,20 +124,25 @@ class ReceiveForm(QuantityFields):
     ]
 
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
-    lot_number = forms.CharField(label=_("Lot number"), max_length=40)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40, validators=ONE_LINE)
     ndc = forms.CharField(
-        label=_("NDC"), max_length=20, help_text=_("As on the label, e.g. 0409-2051-05.")
+        label=_("NDC"),
+        max_length=20,
+        validators=ONE_LINE,
+        help_text=_("As on the label, e.g. 0409-2051-05."),
     )
     expires_on = forms.DateField(
         label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     location = forms.ModelChoiceField(label=_("Put into"), queryset=Location.objects.none())
-    supplier_name = forms.CharField(label=_("Supplier"), max_length=200)
+    supplier_name = forms.CharField(label=_("Supplier"), max_length=200, validators=ONE_LINE)
     supplier_dea_number = forms.CharField(
         label=_("Supplier DEA number"), max_length=9, required=False
     )
     supplier_address = forms.CharField(label=_("Supplier address"), max_length=300, required=False)
-    reference = forms.CharField(label=_("Invoice or packing-slip number"), max_length=120)
+    reference = forms.CharField(
+        label=_("Invoice or packing-slip number"), max_length=120, validators=ONE_LINE
+    )
     received_at = forms.DateTimeField(
         label=_("Received at"),
         required=False,
@@ -207,7 +216,9 @@ class DisposalForm(StockForm, WitnessFields):
     field_order = ["balance", "quantity", "unit", "method", "reference", "counterparty", "reason"]
     method = forms.ChoiceField(label=_("How it leaves"), choices=DisposalMethod.choices)
     reference = forms.CharField(
-        label=_("DEA Form 41 number, or the reverse distributor's invoice"), max_length=120
+        label=_("DEA Form 41 number, or the reverse distributor's invoice"),
+        max_length=120,
+        validators=ONE_LINE,
     )
     counterparty = forms.CharField(
         label=_("Reverse distributor or manufacturer (name, DEA number)"),
@@ -240,7 +251,9 @@ class LossForm(StockForm):
     circumstances = forms.CharField(
         label=_("Circumstances"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    police_report = forms.CharField(label=_("Police report number"), max_length=60, required=False)
+    police_report = forms.CharField(
+        label=_("Police report number"), max_length=60, required=False, validators=ONE_LINE
+    )
 
 
 class LossFollowUpForm(forms.Form):
@@ -248,12 +261,14 @@ class LossFollowUpForm(forms.Form):
         label=_("DEA field office notified at"), required=False, widget=_datetime_input()
     )
     form_106_reference = forms.CharField(
-        label=_("DEA Form 106 number"), max_length=60, required=False
+        label=_("DEA Form 106 number"), max_length=60, required=False, validators=ONE_LINE
     )
     form_106_submitted_at = forms.DateTimeField(
         label=_("Form 106 submitted at"), required=False, widget=_datetime_input()
     )
-    police_report = forms.CharField(label=_("Police report number"), max_length=60, required=False)
+    police_report = forms.CharField(
+        label=_("Police report number"), max_length=60, required=False, validators=ONE_LINE
+    )
 
 
 class CorrectionForm(WitnessFields):

@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from kapcare.core.downloads import set_download_name
+
 STYLESHEET = Path(__file__).resolve().parent / "static" / "ledger" / "ledger-pdf.css"
 
 
@@ -34,5 +36,4 @@ def render_pdf(template: str, context: dict) -> bytes:
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return set_download_name(response, filename, attachment=False)

@@ -16,6 +16,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Client
+from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
 from kapcare.ledger import reports, selectors
 from kapcare.ledger.models import Count, Lot
@@ -33,8 +34,7 @@ def _csv(name: str, header: list[str], rows) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         csv_lines(header, rows), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="kapcare-{name}-{_stamp()}.csv"'
-    return response
+    return set_download_name(response, f"kapcare-{name}-{_stamp()}.csv")
 
 
 def _exported(

@@ -7,11 +7,12 @@ import dataclasses
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event
@@ -61,10 +62,12 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             _attach_errors(form, error)
         else:
-            context = {"link_clinic": link.clinic, "alerted": response.alerts.exists()}
-            result = render(request, "measures/public_done.html", context)
-            result["X-Robots-Tag"] = "noindex, nofollow"
-            return result
+            # Post/redirect/get: a reload of the thank-you page posts nothing again.
+            request.session[_DONE_KEY] = {
+                "clinic_id": link.clinic_id,
+                "alerted": response.alerts.exists(),
+            }
+            return redirect("measures_public:done")
     elif request.method == "GET":
         record_event(
             actor=actor,
@@ -81,5 +84,24 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
         "link_clinic": link.clinic,
     }
     result = render(request, "measures/public_fill.html", context)
+    result["X-Robots-Tag"] = "noindex, nofollow"
+    return result
+
+
+_DONE_KEY = "kapcare_questionnaire_done"
+
+
+@login_not_required
+@never_cache
+def done(request: HttpRequest) -> HttpResponse:
+    """The thank-you page after a questionnaire sent through a link (shown again on reload)."""
+    sent = request.session.get(_DONE_KEY)
+    if not sent:
+        return _not_usable(request)
+    context = {
+        "link_clinic": Clinic.objects.filter(pk=sent["clinic_id"]).first(),
+        "alerted": sent["alerted"],
+    }
+    result = render(request, "measures/public_done.html", context)
     result["X-Robots-Tag"] = "noindex, nofollow"
     return result

@@ -9,14 +9,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
-from kapcare.clients.links import LinkChannel, send_as_asked
-from kapcare.clients.models import Client
+from kapcare.clients.links import LinkChannel, issued_link, make_and_send
+from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
+from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.measures import alerts as alert_services
 from kapcare.measures import selectors, services
@@ -171,25 +172,28 @@ def response_detail(request: HttpRequest, client: Client, response_id: int) -> H
     return render(request, "measures/response_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @client_page(CLINICAL, page="measures_link")
 def send_link(request: HttpRequest, client: Client, assignment_id: int) -> HttpResponse:
-    """A single-use link for one pending questionnaire. The address is shown once."""
+    """A single-use link for one pending questionnaire. POST makes it and redirects here
+    (post/redirect/get); GET shows it again to whoever made it until it is used, else leads
+    back to the measures page to make a new one."""
     assignment = _assignment_or_404(client, assignment_id)
-    return _make_and_send_link(request, client, assignment)
-
-
-def _make_and_send_link(request: HttpRequest, client: Client, assignment) -> HttpResponse:
-    """Make the questionnaire's single-use link, send it by the channel asked for, and show it
-    (to copy) once."""
-    actor = require_actor(request)
-    try:
-        link, token = services.create_questionnaire_link(actor=actor, assignment=assignment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("measures:overview", client_id=client.pk)
-    url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
-    sent_to = send_as_asked(request, actor=actor, link=link, url=url)
+    if request.method == "POST":
+        made = _make_and_send_link(request, client, assignment)
+        if made is None:
+            return redirect("measures:overview", client_id=client.pk)
+        link, url, sent_to = made
+        if not request.htmx:
+            return redirect("measures:send_link", client_id=client.pk, assignment_id=assignment.pk)
+    else:
+        issued = issued_link(
+            request, client=client, purpose=LinkPurpose.QUESTIONNAIRE, target_id=assignment.pk
+        )
+        if issued is None:
+            return redirect("measures:overview", client_id=client.pk)
+        link, token, sent_to = issued
+        url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
     extra = {
         "link_url": url,
         "link": link,
@@ -206,7 +210,7 @@ def _make_and_send_link(request: HttpRequest, client: Client, assignment) -> Htt
     return response
 
 
-@require_POST
+@post_action("measures:overview")
 @client_page(CLINICAL, page="measures_request")
 def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
     definition = _definition_or_404(client, request.POST.get("code", ""))
@@ -220,13 +224,29 @@ def request_measure(request: HttpRequest, client: Client) -> HttpResponse:
         messages.success(
             request, _("%(i)s is now due for this client.") % {"i": definition.short_title}
         )
-        # "Ask now" sends the client the link at once, unless staff chose to copy it later.
-        if request.POST.get("channel") not in (None, "", LinkChannel.COPY):
-            return _make_and_send_link(request, client, assignment)
+        # "Ask now" sends the client the link at once, unless staff chose to copy it later;
+        # the link's page then shows it (post/redirect/get).
+        asked_to_send = request.POST.get("channel") not in (None, "", LinkChannel.COPY)
+        if asked_to_send and _make_and_send_link(request, client, assignment) is not None:
+            return redirect("measures:send_link", client_id=client.pk, assignment_id=assignment.pk)
     return redirect("measures:overview", client_id=client.pk)
 
 
-@require_POST
+def _make_and_send_link(request: HttpRequest, client: Client, assignment):
+    """Make the questionnaire's single-use link and send it by the channel asked for, keeping
+    it for the page that shows it: (link, url, where it was sent), or None (with a message)
+    when no link can be made."""
+    actor = require_actor(request)
+    try:
+        link, token = services.create_questionnaire_link(actor=actor, assignment=assignment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    url = request.build_absolute_uri(reverse("measures_public:fill", args=[token]))
+    return link, url, make_and_send(request, actor=actor, link=link, token=token, url=url)
+
+
+@post_action("measures:overview")
 @client_page(CLINICAL, page="measures_acknowledge")
 def acknowledge(request: HttpRequest, client: Client, alert_id: int) -> HttpResponse:
     alert = RiskAlert.objects.filter(pk=alert_id, client=client, clinic_id=client.clinic_id).first()

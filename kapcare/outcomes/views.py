@@ -22,6 +22,7 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
 from kapcare.courses.models import Condition
 from kapcare.dosing.models import DoseOrder
@@ -255,5 +256,4 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(
         csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="kapcare-outcomes-{stamp}.csv"'
-    return response
+    return set_download_name(response, f"kapcare-outcomes-{stamp}.csv")

@@ -70,6 +70,11 @@ class BaseRuleEditFormSet(forms.BaseFormSet):
         self.current = current
         super().__init__(*args, **kwargs)
 
+    def _construct_form(self, i, **kwargs):
+        # Every row is a rule and must be filled in, even one a tampered INITIAL_FORMS count
+        # would make an "extra" (empty, skipped) form.
+        return super()._construct_form(i, empty_permitted=False, **kwargs)
+
     def clean(self):
         if any(self.errors):
             return

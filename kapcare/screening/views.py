@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
@@ -18,6 +17,7 @@ from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.clients.views import _client_context
 from kapcare.core.concurrency import ConcurrentChange
+from kapcare.core.prg import post_action
 from kapcare.core.sources import source_title
 from kapcare.courses.gates import eligibility_gate
 from kapcare.courses.selectors import current_course
@@ -160,7 +160,7 @@ def overview(request: HttpRequest, client: Client) -> HttpResponse:
     return _overview(request, client)
 
 
-@require_POST
+@post_action("screening:overview")
 @client_page(CLINICAL, page="screening_run")
 def run(request: HttpRequest, client: Client) -> HttpResponse:
     course = current_course(client)
@@ -193,7 +193,7 @@ def _screening_or_404(client: Client, screening_id: int):
     return screening
 
 
-@require_POST
+@post_action("screening:overview")
 @client_page(CLINICAL, page="screening_review")
 def review(request: HttpRequest, client: Client, screening_id: int) -> HttpResponse:
     screening = _screening_or_404(client, screening_id)
@@ -218,7 +218,7 @@ def review(request: HttpRequest, client: Client, screening_id: int) -> HttpRespo
     return _overview(request, client, review_form=form)
 
 
-@require_POST
+@post_action("screening:overview")
 @client_page(CLINICAL, page="screening_override")
 def override(request: HttpRequest, client: Client, screening_id: int) -> HttpResponse:
     screening = _screening_or_404(client, screening_id)

@@ -310,10 +310,10 @@ def test_a_link_is_made_once_shown_with_a_copy_button_and_expires_in_7_days(
 ):
     front_desk.get(reverse("core:home"))
 
-    # 19: the audit row appends to the clinic's hash chain (head created, then locked and moved),
-    # and the page offers to send the link by the client's e-mail or phone on file (+2).
-    with django_assert_max_num_queries(19):
-        response = front_desk.post(_intake_url("link", client_record))
+    with django_assert_max_num_queries(14):
+        made = front_desk.post(_intake_url("link", client_record))
+    assert made.status_code == 302  # post/redirect/get: the link's page shows it
+    response = front_desk.get(made["Location"])
 
     assert response.status_code == 200
     link = ClientLink.objects.get()
@@ -334,8 +334,27 @@ def test_a_link_is_made_once_shown_with_a_copy_button_and_expires_in_7_days(
 
 
 def test_making_a_link_needs_post(client_record, front_desk):
-    assert front_desk.get(_intake_url("link", client_record)).status_code == 405
+    # A GET with no link made leads to the intake page (no dead 405 page) and makes none.
+    response = front_desk.get(_intake_url("link", client_record))
+    assert response["Location"] == _intake_url("detail", client_record)
     assert not ClientLink.objects.exists()
+
+
+def test_the_link_is_shown_again_until_it_is_used(client_record, staff, front_desk, login):
+    # given a link made by this staff member
+    made = front_desk.post(_intake_url("link", client_record))
+    url = front_desk.get(made["Location"]).context["link_url"]
+    # when the page is reloaded, the same link is shown; it makes no new one
+    again = front_desk.get(_intake_url("link", client_record))
+    assert again.status_code == 200 and again.context["link_url"] == url
+    assert ClientLink.objects.count() == 1
+    # and once the client has used it, the page leads back to make a new one
+    ClientLink.objects.update(used_at=timezone.now())
+    after = front_desk.get(_intake_url("link", client_record))
+    assert after["Location"] == _intake_url("detail", client_record)
+    # and another staff member never sees it
+    other = login(make_staff(client_record.clinic, Role.FRONT_DESK))
+    assert other.get(_intake_url("link", client_record)).status_code == 302
 
 
 def test_detail_says_when_an_unused_link_is_out(client_record, staff, front_desk):

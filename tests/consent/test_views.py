@@ -206,7 +206,7 @@ def test_signing_without_a_published_document_sends_staff_back(staff, client_rec
 
 
 def _made_link(http, client_record, **headers):
-    response = http.post(_url(client_record, "consent:link"), **headers)
+    response = http.post(_url(client_record, "consent:link"), follow=True, **headers)
     match = re.search(r'value="(http[^"]+/l/consent/([^/"]+)/)"', _text(response))
     return response, match.group(1), match.group(2)
 

@@ -43,8 +43,11 @@ def test_link_opens_the_questionnaire_without_an_account(link, client_record):
 def test_submitting_saves_the_response_and_spends_the_link(link):
     link_row, url, assignment = link
     http = DjangoClient()
-    done = http.post(url, answers_form(phq9(7)))
+    done = http.post(url, answers_form(phq9(7)), follow=True)
     assert done.status_code == 200 and "answers are sent" in done.content.decode()
+    # Post/redirect/get: a reload shows the thank-you page again and posts nothing.
+    assert done.redirect_chain[0][0] == reverse("measures_public:done")
+    assert "answers are sent" in http.get(reverse("measures_public:done")).content.decode()
     response = Response.objects.get()
     assert (response.source, response.total, response.entered_by, response.assignment) == (
         "link",
@@ -104,12 +107,12 @@ def test_missing_and_out_of_range_answers_rejected_at_their_items(link):
     assert set(DjangoClient().post(url, data).context["form"].errors) == {"item_2"}
     assert not Response.objects.exists()
     # Still usable after a rejected attempt.
-    assert DjangoClient().post(url, answers_form(phq9(5))).status_code == 200
+    assert DjangoClient().post(url, answers_form(phq9(5))).status_code == 302  # sent
 
 
 def test_item9_through_a_link_alerts_the_care_team_and_shows_support(link, login, staff):
     _, url, _ = link
-    done = DjangoClient().post(url, answers_form(phq9(10, item9=2)))
+    done = DjangoClient().post(url, answers_form(phq9(10, item9=2)), follow=True)
     assert "care team will contact you" in done.content.decode()
     alert = RiskAlert.objects.get()
     home = login(staff["therapist"]).get(reverse("core:home")).content.decode()

@@ -260,7 +260,9 @@ def test_send_link_shows_the_address_once(login, staff, client_record, due):
     http = login(staff["therapist"])
     http.get(reverse("measures:overview", args=[client_record.pk]))
     assignment = MeasureAssignment.objects.get(instrument_code="phq9", slot="baseline")
-    page = http.post(reverse("measures:send_link", args=[client_record.pk, assignment.pk]))
+    page = http.post(
+        reverse("measures:send_link", args=[client_record.pk, assignment.pk]), follow=True
+    )
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     url = re.search(r'value="(http[^"]+/l/questionnaire/[^"]+)"', page.content.decode()).group(1)
     link = ClientLink.objects.get()
