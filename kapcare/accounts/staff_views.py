@@ -3,6 +3,8 @@ and the invitee's page that sets their first password."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -36,6 +38,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event, record_security_event
 from kapcare.core.paging import query_without_page
+from kapcare.core.prg import post_action
 
 STAFF_PER_PAGE = 50
 INVITATION_TOKEN_KEY = "kapcare_invitation_token"  # noqa: S105 (a session key name)
@@ -134,16 +137,14 @@ def _after_write(request: HttpRequest, member_id: int, message: str) -> HttpResp
 
 
 def _post_only_view(handler):
-    """POST runs the handler; a GET (a reload after a failed post) shows the staff page."""
+    """POST runs the handler on the staff member (another clinic's: 404); a GET (a reload after
+    a failed post) shows the staff page (kapcare.core.prg)."""
 
+    @post_action("staff:detail")
+    @wraps(handler)
     def view(request: HttpRequest, user_id: int) -> HttpResponse:
-        member = get_staff_member_or_404(request.actor, user_id)
-        if request.method != "POST":
-            return redirect("staff:detail", user_id=member.pk)
-        return handler(request, member)
+        return handler(request, get_staff_member_or_404(request.actor, user_id))
 
-    view.__name__ = handler.__name__
-    view.__doc__ = handler.__doc__
     return staff_required(Role.CLINIC_ADMIN)(view)
 
 

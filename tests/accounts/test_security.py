@@ -444,6 +444,7 @@ def test_deploy_check_is_clean_under_production_settings():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(45)[:60],
         ALLOWED_HOSTS="kap.example.org",
+        SITE_URL="https://kap.example.org",
         DJANGO_SETTINGS_MODULE="kapcare.settings",
     )
 

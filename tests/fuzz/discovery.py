@@ -34,9 +34,17 @@ class World:
     unenrolled: object  # a staff member without an authenticator yet
 
 
+STAFF_TARGET_EMAIL = "fuzz-target@example.org"
+DEACTIVATED_EMAIL = "fuzz-gone@example.org"
+INVITEE_EMAIL = "fuzz-invitee@example.org"
+# The staff pages act on these only: an active member, a deactivated one, an open invitation.
+STAFF_TARGETS = (STAFF_TARGET_EMAIL, DEACTIVATED_EMAIL, INVITEE_EMAIL)
+
+
 def build_world() -> World:
     from kapcare.accounts.actor import Actor
     from kapcare.accounts.models import Clinic, Membership, Role
+    from kapcare.accounts.staff_services import deactivate_staff_member, invite_staff_member
     from kapcare.clients.models import CareTeamMember, Client
     from kapcare.clients.models.client import CARE_TEAM_ROLES
     from kapcare.core.demo import load_demo
@@ -44,6 +52,7 @@ def build_world() -> World:
     from kapcare.courses.notes import create_note
     from kapcare.dosing import services as dosing
     from kapcare.dosing.models import DosingNotification, DosingSession
+    from kapcare.dosing.services.review import ask_prescriber
     from kapcare.ledger.disposals import report_loss
     from kapcare.ledger.models import Balance
     from tests.dosing import helpers
@@ -81,6 +90,9 @@ def build_world() -> World:
             return session
         dosing.check_in(actor=nurse, session=session, at=helpers.ago(35))
         if check is not None:
+            # The pre-session questionnaires the schedule asks for, in Measures before the
+            # checks (a session only checked in still lacks them: the page offers to enter them).
+            helpers.questionnaires(clinic, team, client, course, at=helpers.ago(32))
             dosing.record_pre_dose_check(
                 actor=nurse,
                 session=session,
@@ -93,8 +105,18 @@ def build_world() -> World:
     chair("Checkedin")
     ready = chair("Ready", check={})
     chair("Review", check={"systolic": 185, "diastolic": 112})
+    # above the review line, below the stop line: the nurse asks the prescriber
+    asked = chair("Asked", check={"systolic": 146, "diastolic": 84})
     given = chair("Dosing", check={})
     helpers.give_dose(clinic, team, {"nurse": nurse, "session": given, "lot": lot, "kit": kit})
+    # A reading with alerts (acknowledged per reading), and a chair's request for review.
+    dosing.record_vitals(
+        actor=nurse,
+        session=given,
+        recorded_at=helpers.ago(5),
+        values={"systolic": 186, "diastolic": 112, "heart_rate": 88, "spo2": 89},
+    )
+    ask_prescriber(actor=nurse, session=asked)
     for client in Client.objects.filter(clinic=clinic):
         for role in CARE_TEAM_ROLES:
             CareTeamMember.objects.get_or_create(clinic=clinic, client=client, user=omni, role=role)
@@ -125,6 +147,19 @@ def build_world() -> World:
     Membership.objects.create(clinic=elsewhere, user=omni, role=Role.THERAPIST)
     # Someone who has not enrolled an authenticator yet (the MFA set-up page).
     unenrolled = make_staff(clinic, Role.THERAPIST, mfa=False, full_name="New Starter")
+    # The staff member the staff pages act on (never omni: deactivating the fuzzer's own
+    # account would only end the run), and an invitation still open.
+    admin = Actor.for_user(demo["admin"], clinic)
+    make_staff(clinic, Role.THERAPIST, full_name="Fuzz Target", email=STAFF_TARGET_EMAIL)
+    gone = make_staff(clinic, Role.NURSE, full_name="Fuzz Gone", email=DEACTIVATED_EMAIL)
+    deactivate_staff_member(actor=admin, user=gone, reason="Left the clinic (fuzz world).")
+    invite_staff_member(
+        actor=admin,
+        email=INVITEE_EMAIL,
+        full_name="Fuzz Invitee",
+        roles=[Role.NURSE],
+        site_url="http://testserver",
+    )
     return World(
         clinic=clinic, omni=omni, demo=demo, bystander=demo["frontdesk"], unenrolled=unenrolled
     )
@@ -165,6 +200,7 @@ def url_specs() -> list[UrlSpec]:
 
 
 def _models():
+    from kapcare.accounts.models import User
     from kapcare.clients.models import CareTeamMember, Client, Inquiry
     from kapcare.consent.models import ConsentDocument
     from kapcare.courses.models import ClinicalNote
@@ -174,6 +210,8 @@ def _models():
         DosingSession,
         MonitoringAlert,
         PreDoseCheck,
+        ReviewRequest,
+        VitalSign,
     )
     from kapcare.ledger.models import (
         Count,
@@ -215,6 +253,9 @@ def _models():
         "case_id": DiscrepancyCase,
         "product_id": Product,
         "location_id": Location,
+        "user_id": User,
+        "request_id": ReviewRequest,
+        "vital_id": VitalSign,
     }
 
 
@@ -262,6 +303,8 @@ def _value(obj, param):
 
 def _candidates(model, world: World):
     objects = model._default_manager.all()
+    if model._meta.label == "accounts.User":  # staff pages act on the fuzz target only
+        objects = objects.filter(email__in=STAFF_TARGETS)
     if any(f.name == "clinic" for f in model._meta.concrete_fields):
         objects = objects.filter(clinic=world.clinic)
     if any(f.name == "recipient" for f in model._meta.concrete_fields):
@@ -391,7 +434,19 @@ def _password_reset_link(world):
     )
 
 
+def _invitation_link(world):
+    from kapcare.accounts.invitations import invitation_tokens, invitation_uid
+    from kapcare.accounts.models import User
+
+    invitee = User.objects.get(email=INVITEE_EMAIL)
+    return reverse(
+        "staff:accept_invitation",
+        args=[invitation_uid(invitee), invitation_tokens.make_token(invitee)],
+    )
+
+
 TOKEN_MAKERS: dict[str, Callable[[World], str]] = {
+    "staff:accept_invitation": _invitation_link,
     "public:intake_link": _intake_link,
     "consent_public:sign": _consent_link,
     "measures_public:fill": _questionnaire_link,

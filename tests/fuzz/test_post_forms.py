@@ -31,7 +31,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from kapcare.core.demo import DEMO_PASSWORD
-from kapcare.dosing.forms import RemsForm
+from kapcare.dosing.forms import AcknowledgeForm, RemsForm
+from kapcare.dosing.review_forms import AskReviewForm
 from kapcare.ledger.count_forms import CloseCaseForm
 from kapcare.screening.forms import OverrideForm, ReviewForm
 from tests.conftest import signed_in
@@ -71,6 +72,16 @@ NO_FORM_FIELDS: dict[str, tuple] = {
     ),
     "dosing:rems": (RemsForm, "shown only for an esketamine session"),
     "ledger:case": (CloseCaseForm, "shown only while a discrepancy case is open"),
+    "dosing:acknowledge": (
+        AcknowledgeForm,
+        "one alert at a time; the panel now acknowledges a reading's alerts together",
+    ),
+    "dosing:ask_review": (
+        AskReviewForm,
+        "offered only to someone at the chair who cannot clear the check; the fuzz user can",
+    ),
+    "staff:detail": ({}, "a POST to the staff page is redirected to it, like a GET"),
+    "staff:unlock": ({}, "shown only while the member is locked out; it takes no fields"),
 }
 
 # Rows that a refused request writes on purpose; they do not count as half-saved.
@@ -80,6 +91,8 @@ BY_DESIGN = {
     "axes_accessattempt": "failed sign-ins are counted (lockout)",
     "axes_accessfailurelog": "failed sign-ins are counted (lockout)",
     "axes_accesslog": "sign-ins are logged",
+    "audit_auditchain": "the audit trail's hash-chain head, made with a clinic's first event",
+    "core_ratelimithit": "failed sign-ins and reset requests count against the address",
 }
 
 HOSTILE = [

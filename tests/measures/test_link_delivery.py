@@ -67,6 +67,7 @@ def test_ask_now_emails_the_client_the_link_and_still_shows_it(
         page = http.post(
             reverse("measures:request", args=[reachable.pk]),
             {"code": "phq9", "channel": "email"},
+            follow=True,
         )
 
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
@@ -94,7 +95,9 @@ def test_make_a_link_texts_it_through_the_sms_backend(
 
     with django_capture_on_commit_callbacks(execute=True):
         page = http.post(
-            reverse("measures:send_link", args=[reachable.pk, assignment.pk]), {"channel": "sms"}
+            reverse("measures:send_link", args=[reachable.pk, assignment.pk]),
+            {"channel": "sms"},
+            follow=True,
         )
 
     url = _shown_link(page)
@@ -110,8 +113,12 @@ def test_copy_sends_nothing_and_a_channel_without_an_address_says_so(
     http = login(staff[Role.FRONT_DESK])
 
     with django_capture_on_commit_callbacks(execute=True):
-        copied = http.post(reverse("intake:link", args=[client_record.pk]), {"channel": "copy"})
-        no_email = http.post(reverse("intake:link", args=[client_record.pk]), {"channel": "email"})
+        copied = http.post(
+            reverse("intake:link", args=[client_record.pk]), {"channel": "copy"}, follow=True
+        )
+        no_email = http.post(
+            reverse("intake:link", args=[client_record.pk]), {"channel": "email"}, follow=True
+        )
 
     assert copied.status_code == no_email.status_code == 200
     assert _shown_link(no_email)  # the link is still there to copy
@@ -128,7 +135,9 @@ def test_the_intake_link_is_emailed_when_staff_choose_email(
     assert 'name="channel"' in detail and "rowan@example.org" in detail
 
     with django_capture_on_commit_callbacks(execute=True):
-        page = http.post(reverse("intake:link", args=[reachable.pk]), {"channel": "email"})
+        page = http.post(
+            reverse("intake:link", args=[reachable.pk]), {"channel": "email"}, follow=True
+        )
 
     url = _shown_link(page)
     assert [m.to for m in mail.outbox] == [["rowan@example.org"]]
@@ -143,7 +152,9 @@ def test_the_consent_signing_link_is_sent_too(
     http = login(staff[Role.FRONT_DESK])
 
     with django_capture_on_commit_callbacks(execute=True):
-        page = http.post(reverse("consent:link", args=[reachable.pk]), {"channel": "sms"})
+        page = http.post(
+            reverse("consent:link", args=[reachable.pk]), {"channel": "sms"}, follow=True
+        )
 
     url = _shown_link(page)
     assert [m.to for m in sms.outbox] == ["+1 503 555 0144"] and url in sms.outbox[0].body
