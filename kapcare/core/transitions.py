@@ -81,7 +81,6 @@ def lock(obj: M, queryset: models.QuerySet[M] | None = None) -> M:
     return rows.select_for_update(of=("self",)).get(pk=obj.pk)
 
 
-@transaction.atomic(savepoint=False)
 def transition(
     obj: M,
     *,
@@ -104,7 +103,25 @@ def transition(
     the change may not happen). `fields` are set together with the status; `apply(row)` runs
     after the checks and before the status is saved (the domain's side effects, which may
     add audit details). The status-change row and the audit row are written last. The
-    caller's `obj` gets the new status and fields too."""
+    caller's `obj` gets the new status and fields too.
+
+    Inside the caller's transaction it opens no savepoint of its own (a refusal leaves that
+    transaction usable, and costs no queries); called outside one, it opens one."""
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return transition(
+                obj,
+                machine=machine,
+                to=to,
+                actor=actor,
+                reason=reason,
+                at=at,
+                locked=locked,
+                check=check,
+                fields=fields,
+                apply=apply,
+                details=details,
+            )
     row = obj if locked else lock(obj)
     refused = machine.refusal(row.status, to, reason)
     if refused is not None:
