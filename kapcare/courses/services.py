@@ -28,7 +28,7 @@ from kapcare.courses.models import (
 )
 from kapcare.courses.permissions import can_change_course_status, can_open_course
 from kapcare.courses.selectors import paused_from
-from kapcare.courses.states import CLOSED, FORWARD, REASON_REQUIRED, TRANSITIONS
+from kapcare.courses.states import CLOSED, FORWARD, IN_CARE_FROM, REASON_REQUIRED, TRANSITIONS
 
 # How a course's status changes: the table in states.py, the rows that record each change.
 MACHINE: StateMachine[TreatmentCourse] = StateMachine(
@@ -134,11 +134,6 @@ def transition_course(
     if to in IN_CARE_FROM:
         _mark_in_care(actor=actor, client=locked.client)
     return course
-
-
-# A prospective client whose course reaches preparation has begun treatment: from then on the
-# record says "in care" everywhere, without anyone having to remember to edit it.
-IN_CARE_FROM = frozenset({CourseStatus.PREPARATION, CourseStatus.ACTIVE})
 
 
 def _mark_in_care(*, actor: Actor, client: Client) -> None:
