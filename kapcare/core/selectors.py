@@ -15,6 +15,7 @@ from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.selectors import integration_overdue
+from kapcare.courses.states import CLOSED
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
 from kapcare.screening.selectors import intakes_screened_for, pending_reviews
@@ -88,14 +89,14 @@ def home_summary(*, actor: Actor) -> HomeSummary:
     open_courses = list(
         TreatmentCourse.objects.filter(clinic=actor.clinic)
         .filter(_on_my_team(actor))
-        .exclude(status__in=[CourseStatus.COMPLETED, CourseStatus.DISCONTINUED])
+        .exclude(status__in=CLOSED)
         .select_related("client")
         .order_by("client__last_name", "client__first_name")
     )
     summary.stages = [
         (value, label, [c for c in open_courses if c.status == value])
         for value, label in CourseStatus.choices
-        if value not in (CourseStatus.COMPLETED, CourseStatus.DISCONTINUED)
+        if value not in CLOSED
     ]
     summary.preparation_incomplete = [
         c for c in open_courses if c.status == CourseStatus.PREPARATION

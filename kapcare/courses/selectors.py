@@ -16,6 +16,7 @@ from kapcare.courses.models import (
     TreatmentCourse,
 )
 from kapcare.courses.rules import integration_due_by, preparation_shortfall
+from kapcare.courses.states import CLOSED
 from kapcare.dosing.models import DosingSession, DosingStatus
 
 
@@ -47,7 +48,7 @@ def paused_from(course: TreatmentCourse) -> str | None:
 def current_course(client) -> TreatmentCourse | None:
     """The client's open course, or their most recent one."""
     courses = list(client.courses.order_by("-opened_at", "-id")[:5])
-    open_courses = [c for c in courses if c.status not in ("completed", "discontinued")]
+    open_courses = [c for c in courses if c.status not in CLOSED]
     return (open_courses or courses or [None])[0]
 
 
@@ -81,7 +82,7 @@ def integration_overdue(*, clinic_id: int, at: dt.datetime, member=None):
         DosingSession.objects.filter(
             clinic_id=clinic_id, status=DosingStatus.DISCHARGED, discharged_at__lt=cutoff
         )
-        .exclude(course__status__in=["completed", "discontinued"])
+        .exclude(course__status__in=CLOSED)
         .filter(~Exists(has_note))
         .select_related("client", "course")
         .order_by("discharged_at")

@@ -16,6 +16,8 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import Client, ClientStatus
 from kapcare.core.concurrency import check_unchanged, model_fields
+from kapcare.core.transitions import StateMachine, transition
+from kapcare.core.transitions import TransitionRefused as TransitionRefused  # re-exported
 from kapcare.courses import gates
 from kapcare.courses.models import (
     CareProtocol,
@@ -26,11 +28,22 @@ from kapcare.courses.models import (
 )
 from kapcare.courses.permissions import can_change_course_status, can_open_course
 from kapcare.courses.selectors import paused_from
-from kapcare.courses.states import CLOSED, FORWARD, REASON_REQUIRED, TRANSITIONS
+from kapcare.courses.states import CLOSED, FORWARD, IN_CARE_FROM, REASON_REQUIRED, TRANSITIONS
 
-
-class TransitionRefused(ValidationError):
-    """A status change that the table or a precondition does not allow; says why."""
+# How a course's status changes: the table in states.py, the rows that record each change.
+MACHINE: StateMachine[TreatmentCourse] = StateMachine(
+    table=TRANSITIONS,
+    refused=lambda a, b: (
+        _("A course cannot go from %(a)s to %(b)s.")
+        % {"a": CourseStatus(a).label, "b": CourseStatus(b).label}
+    ),
+    reason_required=REASON_REQUIRED,
+    reason_missing=lambda: _("Give a reason for this change."),
+    history=CourseStatusChange,
+    history_owner="course",
+    summary=lambda course, a, b: _("Course: %(a)s → %(b)s") % {"a": a, "b": b},
+    client=lambda course: course.client,
+)
 
 
 # What must hold before a course may enter a phase: the same gates dosing uses, so a course
@@ -76,13 +89,15 @@ def open_course(*, actor: Actor, client, condition: str) -> TreatmentCourse:
 
 def refusal(course: TreatmentCourse, to: str, reason: str = "") -> str | None:
     """Why `course` may not move to `to` now (None when it may)."""
-    if to not in TRANSITIONS[course.status]:
-        return _("A course cannot go from %(a)s to %(b)s.") % {
-            "a": CourseStatus(course.status).label,
-            "b": CourseStatus(to).label,
-        }
-    if to in REASON_REQUIRED and not reason.strip():
-        return _("Give a reason for this change.")
+    refused = MACHINE.refusal(course.status, to, reason)
+    if refused is not None:
+        return refused.messages[0]
+    return _phase_refusal(course, to)
+
+
+def _phase_refusal(course: TreatmentCourse, to: str) -> str | None:
+    """What the table cannot say: a paused course resumes where it was, and each phase's
+    gates must pass before the course enters it."""
     resuming = course.status == CourseStatus.PAUSED and to != CourseStatus.DISCONTINUED
     if resuming and to != paused_from(course):
         return _("A paused course resumes in the phase it was paused from.")
@@ -106,39 +121,19 @@ def transition_course(
     actor is whoever's action met them); only those skip the role check."""
     if not automatic and not can_change_course_status(actor, course.client):
         raise PermissionDenied(_("Only the client's therapist or prescriber change the course."))
-    locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
-    problem = refusal(locked, to, reason)
-    if problem:
-        raise TransitionRefused(problem)
-    before = locked.status
-    locked.status = to
-    if to in CLOSED:
-        locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "closed_at"])
-    CourseStatusChange.objects.create(
-        course=locked,
-        from_status=before,
-        to_status=to,
-        reason=reason.strip(),
-        changed_by=actor.user,
-    )
-    record_event(
+    locked = transition(
+        course,
+        machine=MACHINE,
+        to=to,
         actor=actor,
-        action=AuditAction.UPDATE,
-        client=locked.client,
-        obj=locked,
-        summary=_("Course: %(a)s → %(b)s") % {"a": before, "b": to},
-        details={"from": before, "to": to, "automatic": automatic},
+        reason=reason,
+        check=lambda row: _phase_refusal(row, to),
+        fields={"closed_at": timezone.now()} if to in CLOSED else None,
+        details={"automatic": automatic},
     )
     if to in IN_CARE_FROM:
         _mark_in_care(actor=actor, client=locked.client)
-    course.status, course.closed_at = locked.status, locked.closed_at
     return course
-
-
-# A prospective client whose course reaches preparation has begun treatment: from then on the
-# record says "in care" everywhere, without anyone having to remember to edit it.
-IN_CARE_FROM = frozenset({CourseStatus.PREPARATION, CourseStatus.ACTIVE})
 
 
 def _mark_in_care(*, actor: Actor, client: Client) -> None:

@@ -23,7 +23,15 @@ FORWARD: dict[str, str] = {
     S.PREPARATION: S.ACTIVE,
 }
 
+# A closed course is over: every other status is an open course (one per client at a time).
 CLOSED: frozenset[str] = frozenset({S.COMPLETED, S.DISCONTINUED})
+
+# Before the client has begun treatment: still being screened or waiting for consent.
+BEFORE_PREPARATION: frozenset[str] = frozenset({S.SCREENING, S.AWAITING_CONSENT})
+
+# A prospective client whose course reaches these has begun treatment: from then on the
+# record says "in care" everywhere, without anyone having to remember to edit it.
+IN_CARE_FROM: frozenset[str] = frozenset({S.PREPARATION, S.ACTIVE})
 
 
 def allowed_targets(status: str) -> frozenset[str]:

@@ -30,15 +30,14 @@ from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
 from kapcare.consent.withdrawal import LiveSessionNotice, register_withdrawal_effect
 from kapcare.dosing.models import DosingSession, DosingStatus
+from kapcare.dosing.states import AFTER_DOSE, AWAITING_DOSE, LIVE
 
 S = DosingStatus
-NOT_YET_DOSED = (S.CHECKED_IN, S.PRE_DOSE_CHECKS)
-DOSED = (S.DOSING, S.MONITORING)
 
 
 def _in_progress(client):
     return DosingSession.objects.filter(
-        clinic_id=client.clinic_id, client=client, status__in=[*NOT_YET_DOSED, *DOSED]
+        clinic_id=client.clinic_id, client=client, status__in=LIVE
     ).order_by("pk")
 
 
@@ -54,7 +53,7 @@ def describe(client) -> list[LiveSessionNotice]:
             label += " " + _("The dose started at %(t)s.") % {
                 "t": timezone.localtime(session.dose_started_at).strftime("%H:%M")
             }
-        if session.status in NOT_YET_DOSED:
+        if session.status in AWAITING_DOSE:
             effect = _("No dose has been given: withdrawing stops this session now.")
         else:
             effect = _(
@@ -73,7 +72,7 @@ def apply(actor: Actor, client, reason: str) -> list[str]:
     done = []
     for session in _in_progress(client):
         session = lock_session(session)  # bumps the revision: the live page's panel updates
-        if session.status in NOT_YET_DOSED:
+        if session.status in AWAITING_DOSE:
             why = _("Consent withdrawn: %(r)s") % {"r": reason}
             session.aborted_at, session.abort_reason = timezone.now(), why
             session.save(update_fields=["aborted_at", "abort_reason"])
@@ -81,7 +80,7 @@ def apply(actor: Actor, client, reason: str) -> list[str]:
                 actor=actor, session=session, to=S.ABORTED, reason=why, at=session.aborted_at
             )
             done.append(_("Dosing session %(n)s stopped before any dose.") % {"n": session.number})
-        elif session.status in DOSED:
+        elif session.status in AFTER_DOSE:
             audit(
                 actor,
                 session,
@@ -106,7 +105,7 @@ def register() -> None:
 def withdrawn_during(session: DosingSession):
     """When consent was withdrawn while this dosed session is still running, else None (for
     the live page's status panel)."""
-    if session.status not in DOSED:
+    if session.status not in AFTER_DOSE:
         return None
     from kapcare.consent.selectors import latest_signature
 

@@ -31,6 +31,7 @@ from kapcare.dosing.models import (
     VitalSign,
 )
 from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
+from kapcare.dosing.states import LIVE
 from kapcare.ledger.models import EntryKind, LedgerEntry
 
 CHECK = {
@@ -240,9 +241,7 @@ def _in_the_chair(course, staff, nurse, prescriber) -> None:
     """A session today, dosed about fifty minutes ago, monitored every 15 minutes."""
     from kapcare.ledger.selectors import available_lots
 
-    if course.dosing_sessions.filter(
-        status__in=["checked_in", "pre_dose_checks", "dosing", "monitoring"]
-    ).exists():
+    if course.dosing_sessions.filter(status__in=LIVE).exists():
         return
     now = timezone.now()
     start = now - dt.timedelta(minutes=50)

@@ -16,8 +16,9 @@ from kapcare.clients.access import client_page
 from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
-from kapcare.dosing.models import DosingStatus, MonitoringAlert, VitalSign
+from kapcare.dosing.models import MonitoringAlert, VitalSign
 from kapcare.dosing.permissions import can_work_the_chair
+from kapcare.dosing.states import AWAITING_DOSE
 
 CHANGED = "kc-session-changed"
 
@@ -209,7 +210,7 @@ def pre_dose_measure(request, client, session_id, code):
         raise Http404("This questionnaire is not asked for before this session.")
     if not can_work_the_chair(actor, client):
         raise PermissionDenied(_("Only a nurse or prescriber on the care team does this here."))
-    if session.status not in (DosingStatus.CHECKED_IN, DosingStatus.PRE_DOSE_CHECKS):
+    if session.status not in AWAITING_DOSE:
         messages.error(request, _("The pre-dose questionnaires are entered before the dose."))
         return _back(client, session)
     form = ResponseForm(request.POST, definition=measure.definition, prefix=f"m-{code}")

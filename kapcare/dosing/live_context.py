@@ -25,7 +25,7 @@ from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg
 from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.discharge import draft_summary, readiness
-from kapcare.dosing.states import AFTER_DOSE, FINAL, STEPS
+from kapcare.dosing.states import AFTER_DOSE, AWAITING_DOSE, FINAL, REMS_RECORDABLE, STEPS
 from kapcare.measures.forms import ResponseForm
 from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
@@ -151,7 +151,7 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
     }
     if session.status == S.SCHEDULED:
         context["checkin_form"] = bound.get("checkin") or forms.CheckInForm()
-    if session.status in (S.CHECKED_IN, S.PRE_DOSE_CHECKS):
+    if session.status in AWAITING_DOSE:
         order = selectors.current_order(session.course)
         options = stock_options(session, order)
         check = data["check"]
@@ -217,7 +217,7 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
                 "aftercare_instructions": session.protocol.aftercare_instructions,
             }
         )
-    if context["is_esketamine"] and session.status in (S.MONITORING, S.DISCHARGED):
+    if context["is_esketamine"] and session.status in REMS_RECORDABLE:
         record = RemsRecord.objects.filter(session=session).first()
         context["rems"] = record
         context["rems_form"] = bound.get("rems") or forms.RemsForm(initial=_rems_initial(record))

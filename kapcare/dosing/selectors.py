@@ -18,16 +18,14 @@ from kapcare.dosing.models import (
     DosingNotification,
     DosingProtocol,
     DosingSession,
-    DosingStatus,
     MonitoringAlert,
     PreDoseCheck,
     SessionNote,
     VitalSign,
 )
 from kapcare.dosing.permissions import sessions_visible_to
+from kapcare.dosing.states import AWAITING_DOSE, LIVE
 from kapcare.ledger.models import EntryKind, LedgerEntry
-
-AWAITING_DOSE = (DosingStatus.CHECKED_IN, DosingStatus.PRE_DOSE_CHECKS)
 
 
 def current_dosing_protocol(clinic_id: int) -> DosingProtocol | None:
@@ -160,13 +158,9 @@ def todays_sessions(actor: Actor, day: dt.date) -> list[DosingSession]:
     zone = zoneinfo.ZoneInfo(actor.clinic.time_zone)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     end = start + dt.timedelta(days=1)
-    live = [DosingStatus.CHECKED_IN, DosingStatus.PRE_DOSE_CHECKS, DosingStatus.DOSING]
     return list(
         sessions_visible_to(actor)
-        .filter(
-            Q(scheduled_for__gte=start, scheduled_for__lt=end)
-            | Q(status__in=[*live, DosingStatus.MONITORING])
-        )
+        .filter(Q(scheduled_for__gte=start, scheduled_for__lt=end) | Q(status__in=LIVE))
         .select_related("client", "dose_order")
         .annotate(
             open_alerts=Count("alerts", filter=Q(alerts__acknowledged_at__isnull=True)),

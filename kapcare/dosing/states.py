@@ -25,8 +25,14 @@ REASON_REQUIRED: frozenset[str] = frozenset({S.ABORTED})
 # A client is "at the chair" in these: one such session per course at a time.
 LIVE: frozenset[str] = frozenset({S.CHECKED_IN, S.PRE_DOSE_CHECKS, S.DOSING, S.MONITORING})
 
+# Checked in and not yet dosed: the dose order, its product and pre-dose answers still apply.
+AWAITING_DOSE: frozenset[str] = frozenset({S.CHECKED_IN, S.PRE_DOSE_CHECKS})
+
 # Vital signs and ratings are recorded once the dose has started.
 AFTER_DOSE: frozenset[str] = frozenset({S.DOSING, S.MONITORING})
+
+# The dose is over (monitoring or discharged): the esketamine REMS monitoring form is filled in.
+REMS_RECORDABLE: frozenset[str] = frozenset({S.MONITORING, S.DISCHARGED})
 
 # The steps in order, for showing where a session is.
 STEPS: tuple[str, ...] = (

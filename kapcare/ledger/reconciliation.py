@@ -22,6 +22,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.transitions import StateMachine, transition
 from kapcare.ledger import rules, states
 from kapcare.ledger.chain import ChainWriter
 from kapcare.ledger.drafts import (
@@ -221,6 +222,19 @@ def case_differences(case: DiscrepancyCase) -> list[LedgerEntry]:
     return differing
 
 
+# How a case's status changes: the table in states.py; a case keeps no history rows (it
+# closes once, and its closing fields say who, when and why).
+MACHINE: StateMachine[DiscrepancyCase] = StateMachine(
+    table=states.TRANSITIONS,
+    refused=lambda a, b: (
+        _("This case is %(status)s and cannot change.") % {"status": CaseStatus(a).label.lower()}
+    ),
+    summary=lambda case, a, b: (
+        _("Discrepancy case %(to)s") % {"to": case.get_status_display().lower()}
+    ),
+)
+
+
 @transaction.atomic
 def transition_case(
     *,
@@ -239,58 +253,50 @@ def transition_case(
     if not reason.strip():
         raise ValidationError({"reason": _("Record what was found and why this closes it.")})
     writer = ChainWriter(actor.clinic)  # chain head first, then the case: the fixed lock order
-    locked = DiscrepancyCase.objects.select_for_update().get(pk=case.pk)
-    if to not in states.allowed_targets(locked.status):
-        raise ValidationError(
-            _("This case is %(status)s and cannot change.")
-            % {"status": locked.get_status_display().lower()}
-        )
-    if to in states.WITNESS_REQUIRED:
-        check_witness(actor, witness)
-    else:
+    if to not in states.WITNESS_REQUIRED:
         witness = None
-    adjustments = []
-    if to == CaseStatus.RESOLVED:
-        for line in case_differences(locked):
-            adjustments.append(
-                writer.append(
-                    new_entry(
-                        actor,
-                        EntryKind.ADJUSTMENT,
-                        line.lot,
-                        line.location,
-                        line.counted_mg - line.expected_mg,
-                        witness=witness,
-                        witness_label=label(witness),
-                        discrepancy_case=locked,
-                        reason=reason.strip(),
+
+    def close(locked: DiscrepancyCase) -> dict:
+        if to in states.WITNESS_REQUIRED:
+            check_witness(actor, witness)
+        adjustments = []
+        if to == CaseStatus.RESOLVED:
+            for line in case_differences(locked):
+                adjustments.append(
+                    writer.append(
+                        new_entry(
+                            actor,
+                            EntryKind.ADJUSTMENT,
+                            line.lot,
+                            line.location,
+                            line.counted_mg - line.expected_mg,
+                            witness=witness,
+                            witness_label=label(witness),
+                            discrepancy_case=locked,
+                            reason=reason.strip(),
+                        )
                     )
                 )
+        for entry in adjustments:
+            audit_entry(
+                actor, entry, _("Adjustment for discrepancy case %(id)s") % {"id": locked.pk}
             )
-    before = locked.status
-    locked.status = to
-    locked.closed_at = timezone.now()
-    locked.closed_by = actor.user
-    locked.witness = witness
-    locked.reason = reason.strip()
-    locked.save(update_fields=["status", "closed_at", "closed_by", "witness", "reason"])
-    for entry in adjustments:
-        audit_entry(actor, entry, _("Adjustment for discrepancy case %(id)s") % {"id": locked.pk})
-    record_event(
+        return {"adjustment_sequences": [entry.sequence for entry in adjustments]}
+
+    return transition(
+        case,
+        machine=MACHINE,
+        to=to,
         actor=actor,
-        action=AuditAction.UPDATE,
-        obj=locked,
-        summary=_("Discrepancy case %(to)s") % {"to": locked.get_status_display().lower()},
-        details={
-            "from": before,
-            "to": to,
-            "reason": locked.reason,
-            "witness_id": witness.pk if witness else None,
-            "adjustment_sequences": [entry.sequence for entry in adjustments],
+        fields={
+            "closed_at": timezone.now(),
+            "closed_by": actor.user,
+            "witness": witness,
+            "reason": reason.strip(),
         },
+        apply=close,
+        details={"reason": reason.strip(), "witness_id": witness.pk if witness else None},
     )
-    case.status, case.closed_at = locked.status, locked.closed_at
-    return locked
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
 from kapcare.courses.models import TreatmentCourse
+from kapcare.courses.states import BEFORE_PREPARATION
 from kapcare.measures.alerts import acknowledge_alert
 from kapcare.measures.instrument_services import ensure_shipped_instruments, measure_settings
 from kapcare.measures.models import AssignmentStatus, InstrumentDefinition, Response
@@ -70,7 +71,7 @@ def _demo_courses(clinic: Clinic) -> list[TreatmentCourse]:
     """Courses that reached preparation or beyond and have no responses yet."""
     courses = (
         TreatmentCourse.objects.filter(clinic=clinic)
-        .exclude(status__in=["screening", "awaiting_consent"])
+        .exclude(status__in=BEFORE_PREPARATION)
         .select_related("client")
         .order_by("id")
     )

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kapcare.courses.states import CLOSED
+
 # Which instruments a course gets, by its primary condition (FACTS.md §1: PHQ-9 depression,
 # GAD-7 anxiety, PCL-5 PTSD, OCI-R OCD; PHQ-9 alongside for its item-9 risk question).
 DEFAULT_INSTRUMENTS: dict[str, list[str]] = {
@@ -92,7 +94,7 @@ def plan_course(
             slots.append(
                 ("pre_dose", f"pre_dose:{dose.number}", available, dose.on, dose.number, None)
             )
-    if course.closed_on is not None and course.status in {"completed", "discontinued"}:
+    if course.closed_on is not None and course.status in CLOSED:
         if settings.end_of_course:
             slots.append(("end", "end", course.closed_on, course.closed_on + grace, None, None))
         if course.status == "completed":

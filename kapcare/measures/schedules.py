@@ -23,6 +23,7 @@ from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.models import TreatmentCourse
+from kapcare.courses.states import CLOSED
 from kapcare.dosing.models import DosingSession, DosingStatus
 from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import AssignmentStatus, MeasureAssignment, Timepoint
@@ -135,5 +136,5 @@ def courses_needing_sync(clinic: Clinic):
     months = max(settings.follow_up_months or [0]) + 1
     since = timezone.now() - dt.timedelta(days=31 * months + settings.grace_days)
     return TreatmentCourse.objects.filter(clinic=clinic).exclude(
-        status__in=["completed", "discontinued"], closed_at__lt=since
+        status__in=CLOSED, closed_at__lt=since
     )

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from kapcare.courses.states import CLOSED
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import (
     ContraindicationRule,
@@ -90,7 +91,7 @@ def pending_reviews(clinic_id: int):
     newest = Screening.objects.filter(course=OuterRef("course")).order_by("-screened_at", "-id")
     return (
         Screening.objects.filter(clinic_id=clinic_id, outcome="review", decisions__isnull=True)
-        .exclude(course__status__in=["completed", "discontinued"])
+        .exclude(course__status__in=CLOSED)
         .filter(pk=Subquery(newest.values("pk")[:1]))
         .select_related("client", "course")
         .order_by("screened_at")
@@ -131,7 +132,7 @@ def intakes_screened_for(*, clinic_id: int, member) -> list[Screening]:
             screened_by__isnull=True,
             screened_at__gte=timezone.now() - AUTOMATIC_SCREENING_SHOWN_FOR,
         )
-        .exclude(course__status__in=["completed", "discontinued"])
+        .exclude(course__status__in=CLOSED)
         .filter(pk=Subquery(newest.values("pk")[:1]))
         .filter(Exists(CareTeamMember.objects.filter(client=OuterRef("client"), user=member)))
         .select_related("client")

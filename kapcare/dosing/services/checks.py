@@ -27,6 +27,7 @@ from kapcare.dosing.services.common import (
     require_status,
     transition_session,
 )
+from kapcare.dosing.states import AWAITING_DOSE
 
 S = DosingStatus
 CHAIR = _("Only a nurse or prescriber on the care team does this at the chair.")
@@ -88,7 +89,7 @@ def record_pre_dose_check(
     check passes (STOP) or a prescriber clears this one (REVIEW)."""
     require(can_work_the_chair(actor, session.client), CHAIR)
     session = lock_session(session)
-    require_status(session, S.CHECKED_IN, S.PRE_DOSE_CHECKS)
+    require_status(session, *AWAITING_DOSE)
     check_time(
         recorded_at,
         field="recorded_at",

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
-from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.transitions import StateMachine, lock, transition
 from kapcare.dosing.models import DosingSession, DosingStatus, SessionStatusChange
 from kapcare.dosing.states import REASON_REQUIRED, TRANSITIONS
 
@@ -27,11 +27,11 @@ def lock_session(session: DosingSession) -> DosingSession:
     lock the session before anything else (the ledger's lot rows come after): no deadlocks,
     no lost updates, and the live page sees a new revision whenever anything changed."""
     DosingSession.objects.filter(pk=session.pk).update(revision=F("revision") + 1)
-    return (
-        # of=self: lock only the session row (its nullable joins cannot be locked on PostgreSQL).
-        DosingSession.objects.select_for_update(of=("self",))
-        .select_related("clinic", "client", "course", "protocol", "dose_order")
-        .get(pk=session.pk)
+    return lock(
+        session,
+        DosingSession.objects.select_related(
+            "clinic", "client", "course", "protocol", "dose_order"
+        ),
     )
 
 
@@ -69,6 +69,25 @@ def require_status(session: DosingSession, *statuses: str) -> None:
         )
 
 
+# How a session's status changes: the table in states.py, the rows that record each change.
+MACHINE: StateMachine[DosingSession] = StateMachine(
+    table=TRANSITIONS,
+    refused=lambda a, b: (
+        _("A session cannot go from %(a)s to %(b)s.")
+        % {"a": DosingStatus(a).label, "b": DosingStatus(b).label}
+    ),
+    reason_required=REASON_REQUIRED,
+    reason_missing=lambda: _("Give a reason."),
+    reason_field="reason",
+    history=SessionStatusChange,
+    history_owner="session",
+    summary=lambda session, a, b: (
+        _("Dosing session %(n)s: %(a)s → %(b)s") % {"n": session.number, "a": a, "b": b}
+    ),
+    client=lambda session: session.client,
+)
+
+
 def transition_session(
     *,
     actor: Actor,
@@ -77,33 +96,11 @@ def transition_session(
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> DosingSession:
-    """Move a locked session to `to` if the table allows it; record who, when and why."""
-    if to not in TRANSITIONS[session.status]:
-        raise ValidationError(
-            _("A session cannot go from %(a)s to %(b)s.")
-            % {"a": DosingStatus(session.status).label, "b": DosingStatus(to).label}
-        )
-    if to in REASON_REQUIRED and not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
-    before = session.status
-    session.status = to
-    session.save(update_fields=["status"])
-    SessionStatusChange.objects.create(
-        session=session,
-        from_status=before,
-        to_status=to,
-        reason=reason.strip(),
-        changed_by=actor.user,
-        changed_at=at or timezone.now(),
+    """Move a locked session (see `lock_session`) to `to` if the table allows it; record who,
+    when and why."""
+    return transition(
+        session, machine=MACHINE, to=to, actor=actor, reason=reason, at=at, locked=True
     )
-    audit(
-        actor,
-        session,
-        AuditAction.UPDATE,
-        _("Dosing session %(n)s: %(a)s → %(b)s") % {"n": session.number, "a": before, "b": to},
-        {"from": before, "to": to},
-    )
-    return session
 
 
 def audit(actor: Actor, session: DosingSession, action: str, summary: str, details=None, obj=None):

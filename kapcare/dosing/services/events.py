@@ -34,6 +34,7 @@ from kapcare.dosing.models import (
 from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.rules import waste_problem
 from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
+from kapcare.dosing.states import REMS_RECORDABLE
 
 CHAIR = _("Only a nurse or prescriber on the care team records this.")
 
@@ -272,7 +273,7 @@ def save_rems_record(
     session = lock_session(session)
     if not (session.dose_order_id and session.dose_order.product == "esketamine"):
         raise ValidationError(_("The REMS record is for esketamine sessions."))
-    require_status(session, DosingStatus.MONITORING, DosingStatus.DISCHARGED)
+    require_status(session, *REMS_RECORDABLE)
     start = session.dose_started_at
     check_time(
         ready_to_leave_at,

@@ -46,6 +46,7 @@ from kapcare.dosing.services.common import (
     transition_session,
 )
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
+from kapcare.dosing.states import LIVE
 from kapcare.ledger import services as ledger_services
 from kapcare.ledger.models import Location, Lot
 
@@ -82,9 +83,7 @@ def check_in(*, actor: Actor, session: DosingSession, at: dt.datetime | None = N
     session = lock_session(session)
     require_status(session, S.SCHEDULED)
     at = check_time(at or timezone.now(), field="checked_in_at")
-    if DosingSession.objects.filter(
-        course=session.course, status__in=[S.CHECKED_IN, S.PRE_DOSE_CHECKS, S.DOSING, S.MONITORING]
-    ).exists():
+    if DosingSession.objects.filter(course=session.course, status__in=LIVE).exists():
         raise ValidationError(_("Another session of this course is under way."))
     session.checked_in_at = at
     session.protocol = ensure_dosing_protocol(clinic=session.clinic)
