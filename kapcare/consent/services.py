@@ -40,7 +40,7 @@ def _require_acting_for(actor: Actor, client) -> None:
 
 @transaction.atomic
 def publish_document(
-    *, clinic: Clinic, title: str, body: str, actor: Actor | None
+    *, clinic: Clinic, title: str, body: str, actor: Actor | None, only_if_first: bool = False
 ) -> ConsentDocument:
     """A new consent version. From now on, clients must sign it before their next dose.
     `actor=None` is kapcare itself (version 1 from the shipped text)."""
@@ -62,6 +62,7 @@ def publish_document(
         roles=(Role.CLINIC_ADMIN,),
         refusal=_("Clinic admins publish consent documents."),
         build=build,
+        only_if_first=only_if_first,
     )
 
 
@@ -71,7 +72,7 @@ def ensure_document(*, clinic: Clinic) -> ConsentDocument:
         ConsentDocument,
         clinic=clinic,
         publish_defaults=lambda: publish_document(
-            clinic=clinic, title=DEFAULT_TITLE, body=DEFAULT_BODY, actor=None
+            clinic=clinic, title=DEFAULT_TITLE, body=DEFAULT_BODY, actor=None, only_if_first=True
         ),
     )
 

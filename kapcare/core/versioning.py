@@ -154,18 +154,13 @@ def lock_clinic(model: type[VersionedSettings], clinic: Clinic) -> None:
     clinics._default_manager.select_for_update().filter(pk=clinic.pk).first()
 
 
-@transaction.atomic
 def ensure_current(model: type[V], *, clinic: Clinic, publish_defaults: Callable[[], V]) -> V:
-    """The latest version; the shipped defaults published as version 1 (by kapcare, through
-    `publish_defaults`, which calls `publish`) when the clinic has none."""
-    found = latest(model, clinic.pk)
-    if found is not None:
-        return found
-    lock_clinic(model, clinic)
+    """The latest version; the shipped defaults published as version 1 (by kapcare) when the
+    clinic has none. `publish_defaults` calls `publish(…, only_if_first=True)`, which decides
+    under the clinic lock, so two requests needing version 1 at once make it once."""
     return latest(model, clinic.pk) or publish_defaults()
 
 
-@transaction.atomic
 def publish(
     model: type[V],
     *,
@@ -179,6 +174,7 @@ def publish(
     validate: Callable[[V], None] | None = None,
     save_rows: Callable[[V], None] | None = None,
     details: Mapping[str, Any] | Callable[[V, V | None], Mapping[str, Any]] | None = None,
+    only_if_first: bool = False,
 ) -> V:
     """Publish the clinic's next version of `model`.
 
@@ -187,37 +183,44 @@ def publish(
     showed) and `conflict(latest)` (check_unchanged's current/yours/labels keywords), a version
     published since raises ConcurrentChange. `validate` runs after that check, `save_rows`
     after the version is saved (its own rows); `details` (or `details(new, previous)`) adds to the
-    audit row's details. Nothing is saved when any step raises.
+    audit row's details. With `only_if_first` (ensure_current's version 1), a version already
+    published is returned instead. Nothing is saved when any step raises.
 
     A person must hold one of `roles` at `clinic`; kapcare itself (a system actor of the same
     clinic) may always publish. Refusals raise SettingsRefused."""
-    if actor.clinic_id != clinic.pk or (actor.user is not None and not actor.has_role(*roles)):
-        raise SettingsRefused(refusal)
-    lock_clinic(model, clinic)
-    previous = latest(model, clinic.pk)
-    new = build(previous)
-    new.clinic = clinic
-    new.version = (previous.version + 1) if previous else 1
-    new.published_at = timezone.now()
-    new.published_by = actor.user
-    if previous is not None and conflict is not None:
-        check_unchanged(
-            expected=expected_version, token=str(previous.version), **conflict(previous)
+    # Version 1 of the defaults (only_if_first) cannot fail half-way, so it needs no SAVEPOINT
+    # round trips inside the caller's transaction; a real edit keeps one, so a refused or
+    # invalid publish leaves the caller's transaction usable.
+    with transaction.atomic(savepoint=not only_if_first):
+        if actor.clinic_id != clinic.pk or (actor.user is not None and not actor.has_role(*roles)):
+            raise SettingsRefused(refusal)
+        lock_clinic(model, clinic)
+        previous = latest(model, clinic.pk)
+        if only_if_first and previous is not None:
+            return previous
+        new = build(previous)
+        new.clinic = clinic
+        new.version = (previous.version + 1) if previous else 1
+        new.published_at = timezone.now()
+        new.published_by = actor.user
+        if previous is not None and conflict is not None:
+            check_unchanged(
+                expected=expected_version, token=str(previous.version), **conflict(previous)
+            )
+        if validate is not None:
+            validate(new)
+        new.save()
+        if save_rows is not None:
+            save_rows(new)
+        before = (previous or model.shipped_defaults(clinic.pk)).settings_state()
+        changes = diff(before, new.settings_state())
+        extra = details(new, previous) if callable(details) else details
+        record_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=new,
+            summary=_("Published %(name)s version %(v)s: %(diff)s")
+            % {"name": model.settings_name, "v": new.version, "diff": diff_text(changes)},
+            details={**(extra or {}), "diff": changes},
         )
-    if validate is not None:
-        validate(new)
-    new.save()
-    if save_rows is not None:
-        save_rows(new)
-    before = (previous or model.shipped_defaults(clinic.pk)).settings_state()
-    changes = diff(before, new.settings_state())
-    extra = details(new, previous) if callable(details) else details
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=new,
-        summary=_("Published %(name)s version %(v)s: %(diff)s")
-        % {"name": model.settings_name, "v": new.version, "diff": diff_text(changes)},
-        details={**(extra or {}), "diff": changes},
-    )
-    return new
+        return new

@@ -94,6 +94,7 @@ def measure_settings(clinic: Clinic) -> MeasureSettings:
             roles=(),
             refusal="",
             build=lambda latest: MeasureSettings.shipped_defaults(clinic.pk),
+            only_if_first=True,
         ),
     )
 

@@ -49,6 +49,7 @@ def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
             rule_dicts=DEFAULT_RULES,
             actor=None,
             notes="kapcare defaults (ketamine screening consensus)",
+            only_if_first=True,
         ),
     )
 
@@ -61,11 +62,13 @@ def publish_protocol(
     actor: Actor | None,
     notes: str = "",
     based_on_version: str | None = None,
+    only_if_first: bool = False,
 ) -> ScreeningProtocol:
     """Publish a new protocol version. Every condition is validated first; nothing is saved
     if one is malformed. Earlier versions stay as they were. With `based_on_version` (the
     version the editor showed), raises ConcurrentChange when another version was published
-    since, rule by rule, instead of silently replacing it."""
+    since, rule by rule, instead of silently replacing it. `only_if_first`: see
+    kapcare.core.versioning.publish."""
     actor = actor or Actor.system(clinic)
 
     def build(latest: ScreeningProtocol | None) -> ScreeningProtocol:
@@ -100,6 +103,7 @@ def publish_protocol(
         expected_version=based_on_version,
         conflict=conflict,
         save_rows=save_rules,
+        only_if_first=only_if_first,
     )
 
 

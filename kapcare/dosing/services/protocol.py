@@ -32,6 +32,7 @@ def ensure_dosing_protocol(*, clinic: Clinic) -> DosingProtocol:
             build=lambda latest: DosingProtocol(
                 notes=_("The defaults from the clinical facts sheet.")
             ),
+            only_if_first=True,
         ),
     )
 
