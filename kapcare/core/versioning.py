@@ -137,9 +137,13 @@ def diff_text(changes: Iterable[Mapping[str, str]]) -> str:
     )
 
 
-def latest(model: type[V], clinic_id: int) -> V | None:
-    """The clinic's latest published version, or None before the first."""
-    return model.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+def latest(
+    model: type[V], clinic_id: int, *, queryset: models.QuerySet[V] | None = None
+) -> V | None:
+    """The clinic's latest published version, or None before the first. `queryset` (of
+    `model`) adds what the caller shows with it (select_related, prefetch_related)."""
+    versions = model.objects.all() if queryset is None else queryset
+    return versions.filter(clinic_id=clinic_id).order_by("-version").first()
 
 
 def current(model: type[V], clinic_id: int) -> V:
