@@ -18,7 +18,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.core.versioning import SettingsRefused, ensure_current, publish
+from kapcare.core.versioning import ensure_current, publish
 from kapcare.measures.definitions import definition_errors, parameter_errors, shipped_definitions
 from kapcare.measures.models import DefinitionOrigin, InstrumentDefinition, MeasureSettings
 from kapcare.measures.permissions import can_manage_instruments
@@ -213,27 +213,24 @@ SETTINGS_FIELDS = (
 def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSettings:
     """Publish a new version of the clinic's schedule and alert settings; pending schedules
     follow at next sync."""
-    if not can_manage_instruments(actor):
-        raise SettingsRefused(_("Only a clinic admin manages instruments and measure settings."))
-    problem = follow_up_months_errors(data.get("follow_up_months"))
-    if problem:
-        raise ValidationError({"follow_up_months": problem})
-    known = set(
-        InstrumentDefinition.objects.filter(clinic=actor.clinic, is_active=True).values_list(
-            "code", flat=True
-        )
-    )
-    unknown = {c for codes in data["instruments_by_condition"].values() for c in codes} - known
-    if unknown:
-        raise ValidationError(
-            {
-                "instruments_by_condition": _("Not loaded at this clinic: %(c)s")
-                % {"c": ", ".join(sorted(unknown))}
-            }
-        )
-    measure_settings(actor.clinic)  # version 1, so a change is always compared with it
 
     def build(latest: MeasureSettings | None) -> MeasureSettings:
+        problem = follow_up_months_errors(data.get("follow_up_months"))
+        if problem:
+            raise ValidationError({"follow_up_months": problem})
+        known = set(
+            InstrumentDefinition.objects.filter(clinic=actor.clinic, is_active=True).values_list(
+                "code", flat=True
+            )
+        )
+        chosen = {c for codes in data["instruments_by_condition"].values() for c in codes}
+        if chosen - known:
+            raise ValidationError(
+                {
+                    "instruments_by_condition": _("Not loaded at this clinic: %(c)s")
+                    % {"c": ", ".join(sorted(chosen - known))}
+                }
+            )
         return MeasureSettings(**{field: data[field] for field in SETTINGS_FIELDS})
 
     return publish(
@@ -245,7 +242,10 @@ def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSet
         build=build,
         validate=lambda settings: settings.full_clean(exclude=["clinic"]),
         details=lambda new, latest: {
-            "before": {f: getattr(latest, f) for f in SETTINGS_FIELDS},
+            "before": {
+                f: getattr(latest or MeasureSettings.shipped_defaults(actor.clinic_id), f)
+                for f in SETTINGS_FIELDS
+            },
             "after": {f: getattr(new, f) for f in SETTINGS_FIELDS},
         },
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
-from kapcare.core.versioning import SettingsRefused, publish
+from kapcare.core.versioning import publish
 from kapcare.outcomes.config import OUTCOME_INSTRUMENTS
 from kapcare.outcomes.models import BaselineRule, InstrumentOutcomeSettings, OutcomeSettings
 from kapcare.outcomes.selectors import CONFIG_FIELDS
@@ -27,17 +27,19 @@ def publish_outcome_settings(
     """Publish the clinic's next outcome settings version. Every instrument row is validated
     (model constraints and validators) before anything is saved; published versions are never
     changed, so past reports stay explainable. Clinic admins only."""
-    refusal = _("Only a clinic admin can publish outcome settings.")
-    if actor.user is not None and not actor.has_role(Role.CLINIC_ADMIN):
-        raise SettingsRefused(refusal)  # before the field checks, as the form expects
-    if baseline_rule not in BaselineRule.values:
-        raise ValidationError(_("Choose how the baseline is taken."))
-    unknown = set(instruments) - set(OUTCOME_INSTRUMENTS)
-    if unknown:
-        raise ValidationError(_("Unknown instruments: %(codes)s") % {"codes": sorted(unknown)})
     pairs = {c: m for c, m in anxiety_by_condition.items() if m}
-    if any(m not in instruments for m in pairs.values()):
-        raise ValidationError(_("A paired anxiety measure must be one of the instruments."))
+
+    def build(latest: OutcomeSettings | None) -> OutcomeSettings:
+        if baseline_rule not in BaselineRule.values:
+            raise ValidationError(_("Choose how the baseline is taken."))
+        unknown = set(instruments) - set(OUTCOME_INSTRUMENTS)
+        if unknown:
+            raise ValidationError(_("Unknown instruments: %(codes)s") % {"codes": sorted(unknown)})
+        if any(m not in instruments for m in pairs.values()):
+            raise ValidationError(_("A paired anxiety measure must be one of the instruments."))
+        return OutcomeSettings(
+            baseline_rule=baseline_rule, anxiety_measure_by_condition=pairs, notes=notes
+        )
 
     def save_rows(settings: OutcomeSettings) -> None:
         # A row that fails its checks raises, and publish's transaction saves nothing.
@@ -57,10 +59,8 @@ def publish_outcome_settings(
         clinic=actor.clinic,
         actor=actor,
         roles=(Role.CLINIC_ADMIN,),
-        refusal=refusal,
-        build=lambda latest: OutcomeSettings(
-            baseline_rule=baseline_rule, anxiety_measure_by_condition=pairs, notes=notes
-        ),
+        refusal=_("Only a clinic admin can publish outcome settings."),
+        build=build,
         validate=lambda settings: settings.full_clean(),
         save_rows=save_rows,
         details={"baseline_rule": baseline_rule, "instruments": sorted(instruments)},
