@@ -1,9 +1,12 @@
 """Informed consent: versioned documents per clinic, signatures, withdrawal."""
 
+import hashlib
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.core.versioning import VersionedSettings, unique_version
 
 
@@ -21,14 +24,10 @@ class ConsentDocument(VersionedSettings):
 
     @classmethod
     def shipped_defaults(cls, clinic_id: int):
-        from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
-
         return cls(clinic_id=clinic_id, version=0, title=DEFAULT_TITLE, body=DEFAULT_BODY)
 
     def settings_state(self) -> dict[str, str]:
         # The text itself is too long for a diff line: its length and fingerprint say it changed.
-        import hashlib
-
         digest = hashlib.sha256(self.body.encode()).hexdigest()[:12]
         return {"Title": self.title, "Text": f"{len(self.body)} characters, sha256 {digest}…"}
 

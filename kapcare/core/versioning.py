@@ -34,7 +34,7 @@ said so) and the version numbers every existing caller sees.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -84,7 +84,7 @@ class VersionedSettings(models.Model):
         constraints = [unique_version("%(app_label)s_%(class)s_version_unique")]
 
     @classmethod
-    def shipped_defaults(cls, clinic_id: int):
+    def shipped_defaults(cls, clinic_id: int) -> Self:
         """The settings kapcare ships, unsaved (version 0: not published yet)."""
         return cls(clinic_id=clinic_id, version=0)
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.core.versioning import VersionedSettings, unique_version
+from kapcare.screening.default_rules import DEFAULT_RULES
 
 
 class RuleKind(models.TextChoices):
@@ -27,8 +28,6 @@ class ScreeningProtocol(VersionedSettings):
     def settings_state(self) -> dict[str, str]:
         """Each rule as the editor sets it: its label, kind and override."""
         if self.pk is None:
-            from kapcare.screening.default_rules import DEFAULT_RULES
-
             rules = DEFAULT_RULES
         else:
             rules = self.rules.order_by("position", "key").values()
