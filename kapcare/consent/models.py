@@ -1,28 +1,35 @@
 """Informed consent: versioned documents per clinic, signatures, withdrawal."""
 
+import hashlib
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
+from kapcare.core.versioning import VersionedSettings, unique_version
 
-class ConsentDocument(models.Model):
+
+class ConsentDocument(VersionedSettings):
     """One published version of the clinic's KAP treatment consent. Never edited after
     publication: a change is a new version, and clients must sign it before their next dose."""
 
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField()
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "version"], name="consent_version_unique")
-        ]
+    settings_name = "consent document"
+
+    class Meta(VersionedSettings.Meta):
+        constraints = [unique_version("consent_version_unique")]
+
+    @classmethod
+    def shipped_defaults(cls, clinic_id: int):
+        return cls(clinic_id=clinic_id, version=0, title=DEFAULT_TITLE, body=DEFAULT_BODY)
+
+    def settings_state(self) -> dict[str, str]:
+        # The text itself is too long for a diff line: its length and fingerprint say it changed.
+        digest = hashlib.sha256(self.body.encode()).hexdigest()[:12]
+        return {"Title": self.title, "Text": f"{len(self.body)} characters, sha256 {digest}…"}
 
     def __str__(self) -> str:
         return f"{self.title} (version {self.version})"

@@ -7,10 +7,12 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from kapcare.consent.models import ConsentDocument, ConsentSignature
+from kapcare.core.versioning import latest
 
 
 def current_document(clinic_id: int) -> ConsentDocument | None:
-    return ConsentDocument.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+    """The latest published version; None before the first (see kapcare.core.versioning)."""
+    return latest(ConsentDocument, clinic_id)
 
 
 def latest_signature(client) -> ConsentSignature | None:

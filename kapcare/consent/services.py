@@ -21,6 +21,7 @@ from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.models import ConsentDocument, ConsentSignature, WithdrawalChannel
 from kapcare.consent.selectors import current_document
 from kapcare.consent.withdrawal import apply_effects
+from kapcare.core.versioning import ensure_current, publish
 
 
 def text_sha256(document: ConsentDocument) -> str:
@@ -39,46 +40,40 @@ def _require_acting_for(actor: Actor, client) -> None:
 
 @transaction.atomic
 def publish_document(
-    *, clinic: Clinic, title: str, body: str, actor: Actor | None
+    *, clinic: Clinic, title: str, body: str, actor: Actor | None, only_if_first: bool = False
 ) -> ConsentDocument:
-    """A new consent version. From now on, clients must sign it before their next dose."""
-    if actor is not None and (
-        actor.clinic_id != clinic.pk or not actor.has_role(Role.CLINIC_ADMIN)
-    ):
-        raise PermissionDenied(_("Clinic admins publish consent documents."))
-    errors = {}
-    if not title.strip():
-        errors["title"] = _("Give the document a title.")
-    if len(body.strip()) < 200:
-        errors["body"] = _("The consent text looks incomplete: it needs the full wording.")
-    if errors:
-        raise ValidationError(errors)
-    latest = (
-        ConsentDocument.objects.select_for_update()
-        .filter(clinic=clinic)
-        .order_by("-version")
-        .first()
-    )
-    document = ConsentDocument.objects.create(
+    """A new consent version. From now on, clients must sign it before their next dose.
+    `actor=None` is kapcare itself (version 1 from the shipped text)."""
+
+    def build(latest: ConsentDocument | None) -> ConsentDocument:
+        errors = {}
+        if not title.strip():
+            errors["title"] = _("Give the document a title.")
+        if len(body.strip()) < 200:
+            errors["body"] = _("The consent text looks incomplete: it needs the full wording.")
+        if errors:
+            raise ValidationError(errors)
+        return ConsentDocument(title=title.strip(), body=body.strip())
+
+    return publish(
+        ConsentDocument,
         clinic=clinic,
-        version=(latest.version + 1) if latest else 1,
-        title=title.strip(),
-        body=body.strip(),
-        published_by=actor.user if actor else None,
+        actor=actor or Actor.system(clinic),
+        roles=(Role.CLINIC_ADMIN,),
+        refusal=_("Clinic admins publish consent documents."),
+        build=build,
+        only_if_first=only_if_first,
     )
-    if actor is not None:
-        record_event(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=document,
-            summary=_("Published consent version %(v)s") % {"v": document.version},
-        )
-    return document
 
 
 def ensure_document(*, clinic: Clinic) -> ConsentDocument:
-    return current_document(clinic.pk) or publish_document(
-        clinic=clinic, title=DEFAULT_TITLE, body=DEFAULT_BODY, actor=None
+    """The clinic's current document; version 1 from the shipped text if it has none."""
+    return ensure_current(
+        ConsentDocument,
+        clinic=clinic,
+        publish_defaults=lambda: publish_document(
+            clinic=clinic, title=DEFAULT_TITLE, body=DEFAULT_BODY, actor=None, only_if_first=True
+        ),
     )
 
 

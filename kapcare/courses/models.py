@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.versioning import VersionedSettings, unique_version
+
 
 class CourseStatus(models.TextChoices):
     SCREENING = "screening", _("Screening")
@@ -80,11 +82,9 @@ def default_required_elements() -> list[str]:
     return ["psychoeducation", "intentions", "safety_plan", "ride_plan"]
 
 
-class CareProtocol(models.Model):
+class CareProtocol(VersionedSettings):
     """A clinic's pathway settings, versioned like the screening protocol (FACTS.md §6.1)."""
 
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField()
     min_preparation_sessions = models.PositiveSmallIntegerField(
         _("signed preparation sessions required"),
         default=1,
@@ -96,18 +96,11 @@ class CareProtocol(models.Model):
         default=72,  # FACTS.md §6.1: same day to within ~24–72 h
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
     )
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="care_protocol_version_unique"
-            )
-        ]
+    settings_name = "care protocol"
+
+    class Meta(VersionedSettings.Meta):
+        constraints = [unique_version("care_protocol_version_unique")]
 
     def __str__(self) -> str:
         return f"Care protocol v{self.version}"

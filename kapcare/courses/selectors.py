@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef
 
 from kapcare.clients.models import CareTeamMember
+from kapcare.core.versioning import current
 from kapcare.courses.models import (
     CareProtocol,
     ClinicalNote,
@@ -22,8 +23,7 @@ from kapcare.dosing.models import DosingSession, DosingStatus
 
 def current_care_protocol(clinic_id: int) -> CareProtocol:
     """The clinic's latest pathway settings; the built-in defaults when it has published none."""
-    protocol = CareProtocol.objects.filter(clinic_id=clinic_id).order_by("-version").first()
-    return protocol or CareProtocol(clinic_id=clinic_id, version=0)
+    return current(CareProtocol, clinic_id)
 
 
 def preparation_missing(course: TreatmentCourse, at: dt.datetime) -> list[str]:

@@ -15,9 +15,10 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import Client, ClientStatus
-from kapcare.core.concurrency import check_unchanged, model_fields
+from kapcare.core.concurrency import model_fields
 from kapcare.core.transitions import StateMachine, transition
 from kapcare.core.transitions import TransitionRefused as TransitionRefused  # re-exported
+from kapcare.core.versioning import publish
 from kapcare.courses import gates
 from kapcare.courses.models import (
     CareProtocol,
@@ -181,59 +182,51 @@ def publish_care_protocol(
 
     With `based_on_version` (the version the editor showed), raises ConcurrentChange when
     another version was published since, instead of silently replacing it."""
-    if not actor.has_role(Role.CLINIC_ADMIN):
-        raise PermissionDenied(_("Clinic admins change the care protocol."))
-    unknown = set(required_elements) - set(PreparationElement.values)
-    if unknown:
-        raise ValidationError({"required_elements": _("Unknown preparation elements.")})
-    latest = (
-        CareProtocol.objects.select_for_update()
-        .filter(clinic=actor.clinic)
-        .order_by("-version")
-        .first()
-    )
-    if latest is not None:
-        check_unchanged(
-            expected=based_on_version,
-            token=str(latest.version),
-            current={
+    fields = [
+        "min_preparation_sessions",
+        "required_preparation_elements",
+        "integration_window_hours",
+    ]
+    elements = sorted(set(required_elements))
+
+    def build(latest: CareProtocol | None) -> CareProtocol:
+        unknown = set(required_elements) - set(PreparationElement.values)
+        if unknown:
+            raise ValidationError({"required_elements": _("Unknown preparation elements.")})
+        return CareProtocol(
+            min_preparation_sessions=min_preparation_sessions,
+            required_preparation_elements=elements,
+            integration_window_hours=integration_window_hours,
+        )
+
+    def conflict(latest: CareProtocol) -> dict:
+        return {
+            "current": {
                 "min_preparation_sessions": latest.min_preparation_sessions,
                 "required_preparation_elements": sorted(latest.required_preparation_elements),
                 "integration_window_hours": latest.integration_window_hours,
             },
-            yours={
+            "yours": {
                 "min_preparation_sessions": min_preparation_sessions,
-                "required_preparation_elements": sorted(set(required_elements)),
+                "required_preparation_elements": elements,
                 "integration_window_hours": integration_window_hours,
             },
-            **model_fields(
-                CareProtocol,
-                [
-                    "min_preparation_sessions",
-                    "required_preparation_elements",
-                    "integration_window_hours",
-                ],
-            ),
-        )
-    protocol = CareProtocol(
+            **model_fields(CareProtocol, fields),
+        }
+
+    return publish(
+        CareProtocol,
         clinic=actor.clinic,
-        version=(latest.version + 1) if latest else 1,
-        min_preparation_sessions=min_preparation_sessions,
-        required_preparation_elements=sorted(set(required_elements)),
-        integration_window_hours=integration_window_hours,
-        published_by=actor.user,
-    )
-    protocol.full_clean(exclude=["clinic", "published_by"])
-    protocol.save()
-    record_event(
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=protocol,
-        summary=_("Published care protocol v%(v)s") % {"v": protocol.version},
+        roles=(Role.CLINIC_ADMIN,),
+        refusal=_("Clinic admins change the care protocol."),
+        build=build,
+        expected_version=based_on_version,
+        conflict=conflict,
+        validate=lambda protocol: protocol.full_clean(exclude=["clinic", "published_by"]),
         details={
             "min_preparation_sessions": min_preparation_sessions,
-            "required_elements": protocol.required_preparation_elements,
+            "required_elements": elements,
             "integration_window_hours": integration_window_hours,
         },
     )
-    return protocol

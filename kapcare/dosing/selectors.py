@@ -10,6 +10,7 @@ from django.http import Http404
 
 from kapcare.accounts.actor import Actor
 from kapcare.clients.models import Intake
+from kapcare.core.versioning import latest
 from kapcare.dosing.models import (
     Administration,
     AdministrationKind,
@@ -29,7 +30,8 @@ from kapcare.ledger.models import EntryKind, LedgerEntry
 
 
 def current_dosing_protocol(clinic_id: int) -> DosingProtocol | None:
-    return DosingProtocol.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+    """The latest published version; None before the first (see kapcare.core.versioning)."""
+    return latest(DosingProtocol, clinic_id)
 
 
 def current_order(course) -> DoseOrder | None:

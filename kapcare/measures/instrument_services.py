@@ -15,15 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
-from kapcare.accounts.models import Clinic
+from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.core.versioning import ensure_current, publish
 from kapcare.measures.definitions import definition_errors, parameter_errors, shipped_definitions
 from kapcare.measures.models import DefinitionOrigin, InstrumentDefinition, MeasureSettings
 from kapcare.measures.permissions import can_manage_instruments
 from kapcare.measures.rules import (
-    DEFAULT_FOLLOW_UP_MONTHS,
-    DEFAULT_INSTRUMENTS,
     follow_up_months_errors,
 )
 
@@ -83,15 +82,21 @@ def ensure_shipped_instruments(*, clinic: Clinic) -> list[InstrumentDefinition]:
 
 
 def measure_settings(clinic: Clinic) -> MeasureSettings:
-    """The clinic's settings row, made with the defaults the first time it is needed."""
-    settings, _created = MeasureSettings.objects.get_or_create(
+    """The clinic's current settings version; version 1 (the shipped defaults) is published
+    by kapcare the first time it is needed."""
+    return ensure_current(
+        MeasureSettings,
         clinic=clinic,
-        defaults={
-            "instruments_by_condition": DEFAULT_INSTRUMENTS,
-            "follow_up_months": DEFAULT_FOLLOW_UP_MONTHS,
-        },
+        publish_defaults=lambda: publish(
+            MeasureSettings,
+            clinic=clinic,
+            actor=Actor.system(clinic),
+            roles=(),
+            refusal="",
+            build=lambda latest: MeasureSettings.shipped_defaults(clinic.pk),
+            only_if_first=True,
+        ),
     )
-    return settings
 
 
 @transaction.atomic
@@ -206,37 +211,41 @@ SETTINGS_FIELDS = (
 
 @transaction.atomic
 def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSettings:
-    """Change the clinic's schedule and alert settings; pending schedules follow at next sync."""
-    _require_admin(actor)
-    problem = follow_up_months_errors(data.get("follow_up_months"))
-    if problem:
-        raise ValidationError({"follow_up_months": problem})
-    known = set(
-        InstrumentDefinition.objects.filter(clinic=actor.clinic, is_active=True).values_list(
-            "code", flat=True
+    """Publish a new version of the clinic's schedule and alert settings; pending schedules
+    follow at next sync."""
+
+    def build(latest: MeasureSettings | None) -> MeasureSettings:
+        problem = follow_up_months_errors(data.get("follow_up_months"))
+        if problem:
+            raise ValidationError({"follow_up_months": problem})
+        known = set(
+            InstrumentDefinition.objects.filter(clinic=actor.clinic, is_active=True).values_list(
+                "code", flat=True
+            )
         )
-    )
-    unknown = {c for codes in data["instruments_by_condition"].values() for c in codes} - known
-    if unknown:
-        raise ValidationError(
-            {
-                "instruments_by_condition": _("Not loaded at this clinic: %(c)s")
-                % {"c": ", ".join(sorted(unknown))}
-            }
-        )
-    settings = MeasureSettings.objects.select_for_update().get(pk=measure_settings(actor.clinic).pk)
-    before = {f: getattr(settings, f) for f in SETTINGS_FIELDS}
-    for field in SETTINGS_FIELDS:
-        setattr(settings, field, data[field])
-    settings.updated_at = timezone.now()
-    settings.updated_by = actor.user
-    settings.full_clean(exclude=["clinic"])
-    settings.save()
-    record_event(
+        chosen = {c for codes in data["instruments_by_condition"].values() for c in codes}
+        if chosen - known:
+            raise ValidationError(
+                {
+                    "instruments_by_condition": _("Not loaded at this clinic: %(c)s")
+                    % {"c": ", ".join(sorted(chosen - known))}
+                }
+            )
+        return MeasureSettings(**{field: data[field] for field in SETTINGS_FIELDS})
+
+    return publish(
+        MeasureSettings,
+        clinic=actor.clinic,
         actor=actor,
-        action=AuditAction.UPDATE,
-        obj=settings,
-        summary=_("Changed measure settings"),
-        details={"before": before, "after": {f: getattr(settings, f) for f in SETTINGS_FIELDS}},
+        roles=(Role.CLINIC_ADMIN,),
+        refusal=_("Only a clinic admin manages instruments and measure settings."),
+        build=build,
+        validate=lambda settings: settings.full_clean(exclude=["clinic"]),
+        details=lambda new, latest: {
+            "before": {
+                f: getattr(latest or MeasureSettings.shipped_defaults(actor.clinic_id), f)
+                for f in SETTINGS_FIELDS
+            },
+            "after": {f: getattr(new, f) for f in SETTINGS_FIELDS},
+        },
     )
-    return settings

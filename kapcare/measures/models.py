@@ -10,7 +10,7 @@ InstrumentDefinition — one version of one questionnaire at one clinic (rows pe
     licence), parameters ({name: value} clinic overrides of the file's defaults), origin
     (shipped/clinic), is_active (exactly one active version per clinic and code).
 
-MeasureSettings — a clinic's schedule and alert settings (one row per clinic).
+MeasureSettings — a clinic's schedule and alert settings (versioned: one row per version).
 
 MeasureAssignment — one questionnaire due for one course at one timepoint.
     clinic, client, course, instrument_code, timepoint (Timepoint), slot (unique per course and
@@ -47,6 +47,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kapcare.core.versioning import VersionedSettings, unique_version
+from kapcare.measures.rules import DEFAULT_FOLLOW_UP_MONTHS, DEFAULT_INSTRUMENTS
 
 
 class InstrumentCode(models.TextChoices):
@@ -126,12 +129,11 @@ class InstrumentDefinition(models.Model):
         return all(self.text_for(item["key"]) for item in self.definition["items"])
 
 
-class MeasureSettings(models.Model):
-    """A clinic's measurement schedule and alert settings (defaults from the issue and FACTS)."""
+class MeasureSettings(VersionedSettings):
+    """A clinic's measurement schedule and alert settings (defaults from the issue and FACTS).
+    Versioned like every clinic setting: the escalation delay decides when a clinic admin hears
+    of an unacknowledged risk alert, so each change stays on record as a new version."""
 
-    clinic = models.OneToOneField(
-        "accounts.Clinic", on_delete=models.PROTECT, related_name="measure_settings"
-    )
     # Which instruments each course condition gets at every timepoint.
     instruments_by_condition = models.JSONField()
     before_each_dose = models.BooleanField(_("before each dosing session"), default=True)
@@ -159,16 +161,24 @@ class MeasureSettings(models.Model):
         default=72,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
     )
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
+    settings_name = "measure settings"
+
+    class Meta(VersionedSettings.Meta):
         verbose_name_plural = "measure settings"
+        constraints = [unique_version("measure_settings_version_unique")]
 
     def __str__(self) -> str:
-        return f"Measure settings for clinic {self.clinic_id}"
+        return f"Measure settings v{self.version} for clinic {self.clinic_id}"
+
+    @classmethod
+    def shipped_defaults(cls, clinic_id: int):
+        return cls(
+            clinic_id=clinic_id,
+            version=0,
+            instruments_by_condition=DEFAULT_INSTRUMENTS,
+            follow_up_months=list(DEFAULT_FOLLOW_UP_MONTHS),
+        )
 
 
 class Timepoint(models.TextChoices):

@@ -7,8 +7,9 @@ kapcare.outcomes.defaults apply (FACTS.md §2).
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kapcare.core.versioning import VersionedSettings, unique_version
 
 
 class BaselineRule(models.TextChoices):
@@ -29,9 +30,7 @@ class CutoffCriterion(models.TextChoices):
     C = "c", _("c: closer to the normal mean than the clinical mean")
 
 
-class OutcomeSettings(models.Model):
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField()
+class OutcomeSettings(VersionedSettings):
     baseline_rule = models.CharField(
         _("baseline"), max_length=12, choices=BaselineRule.choices, default=BaselineRule.PRE_DOSE_1
     )
@@ -39,18 +38,13 @@ class OutcomeSettings(models.Model):
     # an anxiety-disorder-specific measure: {course condition: instrument code}.
     anxiety_measure_by_condition = models.JSONField(default=dict, blank=True)
     notes = models.TextField(_("what changed"), blank=True)
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["clinic", "-version"]
+    settings_name = "outcome settings"
+
+    class Meta(VersionedSettings.Meta):
         verbose_name_plural = "outcome settings"
         constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="outcome_settings_version_unique"
-            ),
+            unique_version("outcome_settings_version_unique"),
             models.CheckConstraint(
                 condition=models.Q(baseline_rule__in=BaselineRule.values),
                 name="outcome_baseline_rule_valid",
@@ -59,6 +53,21 @@ class OutcomeSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome settings v{self.version}"
+
+    def settings_state(self) -> dict[str, str]:
+        """The version's own fields, then each instrument's parameters."""
+        state = super().settings_state()
+        if self.pk is None:  # the shipped defaults live in kapcare.outcomes.defaults
+            return state
+        for row in self.instruments.all():
+            for field in row._meta.concrete_fields:
+                if field.name in ("id", "settings", "instrument_code"):
+                    continue
+                value = getattr(row, field.attname)
+                state[f"{row.instrument_code} {field.verbose_name}"] = (
+                    "—" if value in (None, "") else str(value)
+                )
+        return state
 
 
 def _score(label, **kwargs) -> models.DecimalField:

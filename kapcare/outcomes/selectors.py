@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kapcare.core.versioning import latest
 from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing.models import DosingSession
 from kapcare.measures.models import InstrumentCode, InstrumentDefinition, Response, ResponseStatus
@@ -59,12 +60,13 @@ def config_from_settings(settings: OutcomeSettings) -> OutcomeConfig:
 
 
 def current_settings(clinic_id: int) -> OutcomeSettings | None:
-    return (
-        OutcomeSettings.objects.filter(clinic_id=clinic_id)
-        .select_related("published_by")
-        .prefetch_related("instruments")
-        .order_by("-version")
-        .first()
+    """The latest published version; None before the first (see kapcare.core.versioning)."""
+    return latest(
+        OutcomeSettings,
+        clinic_id,
+        queryset=OutcomeSettings.objects.select_related("published_by").prefetch_related(
+            "instruments"
+        ),
     )
 
 

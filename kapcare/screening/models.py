@@ -4,6 +4,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.versioning import VersionedSettings, unique_version
+from kapcare.screening.default_rules import DEFAULT_RULES
+
 
 class RuleKind(models.TextChoices):
     ABSOLUTE = "absolute", _("Absolute — not eligible")
@@ -11,23 +14,29 @@ class RuleKind(models.TextChoices):
     INFORMATIONAL = "informational", _("Informational — shown")
 
 
-class ScreeningProtocol(models.Model):
+class ScreeningProtocol(VersionedSettings):
     """One version of a clinic's contraindication rules. Published versions never change; a
     change is a new version, so every past decision can be explained by the rules it used."""
 
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField()
     notes = models.TextField(_("what changed"), blank=True)
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "version"], name="protocol_version_unique")
-        ]
+    settings_name = "screening protocol"
+
+    class Meta(VersionedSettings.Meta):
+        constraints = [unique_version("protocol_version_unique")]
+
+    def settings_state(self) -> dict[str, str]:
+        """Each rule as the editor sets it: its label, kind and override."""
+        if self.pk is None:
+            rules = DEFAULT_RULES
+        else:
+            rules = self.rules.order_by("position", "key").values()
+        kinds = dict(RuleKind.choices)
+        return {
+            f"{rule['label']} ({rule['key']})": f"{kinds.get(rule['kind'], rule['kind'])}"
+            + (f", {_('override allowed')}" if rule.get("override_allowed") else "")
+            for rule in rules
+        }
 
     def __str__(self) -> str:
         return f"Screening protocol v{self.version}"

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from kapcare.core.versioning import latest
 from kapcare.courses.states import CLOSED
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import (
@@ -18,7 +19,8 @@ from kapcare.screening.models import (
 
 
 def current_protocol(clinic_id: int) -> ScreeningProtocol | None:
-    return ScreeningProtocol.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+    """The latest published version; None before the first (see kapcare.core.versioning)."""
+    return latest(ScreeningProtocol, clinic_id)
 
 
 def protocol_version(clinic_id: int, version: int) -> ScreeningProtocol | None:

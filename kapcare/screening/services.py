@@ -18,8 +18,8 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import CareTeamMember, Intake
 from kapcare.clients.permissions import ClientAction, can
-from kapcare.core.concurrency import check_unchanged
 from kapcare.core.site import absolute_url
+from kapcare.core.versioning import ensure_current, publish
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.services import advance_course
 from kapcare.courses.states import CLOSED
@@ -39,18 +39,19 @@ from kapcare.screening.models import (
 from kapcare.screening.selectors import current_protocol, latest_screening, rules_as_dicts
 
 
-@transaction.atomic
 def ensure_protocol(*, clinic: Clinic) -> ScreeningProtocol:
     """The clinic's current protocol; version 1 from the FACTS.md defaults if it has none."""
-    protocol = current_protocol(clinic.pk)
-    if protocol is None:
-        protocol = publish_protocol(
+    return ensure_current(
+        ScreeningProtocol,
+        clinic=clinic,
+        publish_defaults=lambda: publish_protocol(
             clinic=clinic,
             rule_dicts=DEFAULT_RULES,
             actor=None,
             notes="kapcare defaults (ketamine screening consensus)",
-        )
-    return protocol
+            only_if_first=True,
+        ),
+    )
 
 
 @transaction.atomic
@@ -61,15 +62,52 @@ def publish_protocol(
     actor: Actor | None,
     notes: str = "",
     based_on_version: str | None = None,
+    only_if_first: bool = False,
 ) -> ScreeningProtocol:
     """Publish a new protocol version. Every condition is validated first; nothing is saved
     if one is malformed. Earlier versions stay as they were. With `based_on_version` (the
     version the editor showed), raises ConcurrentChange when another version was published
-    since, rule by rule, instead of silently replacing it."""
-    if actor is not None and (
-        actor.clinic_id != clinic.pk or not actor.has_role(Role.CLINIC_ADMIN, Role.PRESCRIBER)
-    ):
-        raise PermissionDenied(_("Clinic admins and prescribers publish screening protocols."))
+    since, rule by rule, instead of silently replacing it. `only_if_first`: see
+    kapcare.core.versioning.publish."""
+    actor = actor or Actor.system(clinic)
+
+    def build(latest: ScreeningProtocol | None) -> ScreeningProtocol:
+        _validate_rules(rule_dicts)
+        return ScreeningProtocol(notes=notes)
+
+    def conflict(latest: ScreeningProtocol) -> dict:
+        shown = rules_as_dicts(latest)
+        return {
+            "current": {rule["key"]: _rule_summary(rule) for rule in shown},
+            "yours": {rule["key"]: _rule_summary(rule) for rule in rule_dicts},
+            "labels": {rule["key"]: rule["label"] for rule in [*shown, *rule_dicts]},
+        }
+
+    def save_rules(protocol: ScreeningProtocol) -> None:
+        ContraindicationRule.objects.bulk_create(
+            ContraindicationRule(
+                protocol=protocol,
+                position=index,
+                **{field: rule[field] for field in RULE_FIELDS},
+            )
+            for index, rule in enumerate(rule_dicts)
+        )
+
+    return publish(
+        ScreeningProtocol,
+        clinic=clinic,
+        actor=actor,
+        roles=(Role.CLINIC_ADMIN, Role.PRESCRIBER),
+        refusal=_("Clinic admins and prescribers publish screening protocols."),
+        build=build,
+        expected_version=based_on_version,
+        conflict=conflict,
+        save_rows=save_rules,
+        only_if_first=only_if_first,
+    )
+
+
+def _validate_rules(rule_dicts: list[dict]) -> None:
     if not rule_dicts:
         raise ValidationError(_("A protocol needs at least one rule."))
     seen: set[str] = set()
@@ -84,53 +122,9 @@ def publish_protocol(
             # Would otherwise surface as an IntegrityError from the unique constraint.
             raise ValidationError({"key": _("Rule %(key)s appears twice.") % {"key": rule["key"]}})
         seen.add(rule["key"])
-    latest = (
-        ScreeningProtocol.objects.select_for_update()
-        .filter(clinic=clinic)
-        .order_by("-version")
-        .first()
-    )
-    if latest is not None:
-        check_unchanged(
-            expected=based_on_version,
-            token=str(latest.version),
-            current={rule["key"]: _rule_summary(rule) for rule in rules_as_dicts(latest)},
-            yours={rule["key"]: _rule_summary(rule) for rule in rule_dicts},
-            labels={rule["key"]: rule["label"] for rule in [*rules_as_dicts(latest), *rule_dicts]},
-        )
-    protocol = ScreeningProtocol.objects.create(
-        clinic=clinic,
-        version=(latest.version + 1) if latest else 1,
-        notes=notes,
-        published_by=actor.user if actor else None,
-    )
-    ContraindicationRule.objects.bulk_create(
-        ContraindicationRule(
-            protocol=protocol,
-            position=index,
-            **{
-                field: rule[field]
-                for field in (
-                    "key",
-                    "label",
-                    "kind",
-                    "condition",
-                    "rationale",
-                    "source",
-                    "override_allowed",
-                )
-            },
-        )
-        for index, rule in enumerate(rule_dicts)
-    )
-    if actor is not None:
-        record_event(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=protocol,
-            summary=_("Published screening protocol v%(v)s") % {"v": protocol.version},
-        )
-    return protocol
+
+
+RULE_FIELDS = ("key", "label", "kind", "condition", "rationale", "source", "override_allowed")
 
 
 def _rule_summary(rule: dict) -> str:

@@ -197,6 +197,9 @@ def test_schedule_sync_bounded_queries(clinic, staff, instruments, django_assert
         courses.append(
             TreatmentCourse.objects.create(clinic=clinic, client=client, condition="ptsd")
         )
+    # The clinic's settings exist (publishing version 1, with its audit row, is counted once,
+    # not per course: see tests/core/test_versioning.py)
+    instrument_services.measure_settings(clinic)
     with django_assert_max_num_queries(12):
         sync_schedules(clinic=clinic, courses=courses)
     assert MeasureAssignment.objects.count() == 16

@@ -14,6 +14,7 @@ from kapcare.clients.models import ClientLink
 from kapcare.courses.models import TreatmentCourse
 from kapcare.measures import services
 from kapcare.measures.definitions import shipped_definitions
+from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentDefinition, MeasureAssignment, Response, RiskAlert
 from kapcare.measures.schedules import sync_schedules
 from tests.factories import ClientFactory, make_staff, put_on_team
@@ -390,7 +391,7 @@ def test_admin_changes_settings(login, staff, clinic, instruments):
         "instruments_ptsd": ["pcl5", "phq9"], "instruments_ocd": ["ocir"], "instruments_other": ["phq9"],
     }  # fmt: skip
     assert admin.post(reverse("measures_admin:settings"), data).status_code == 302
-    settings = clinic.measure_settings
+    settings = measure_settings(clinic)  # the version now in force
     settings.refresh_from_db()
     assert (settings.follow_up_months, settings.escalation_delay_minutes) == ([1, 12], 30)
     bad = admin.post(reverse("measures_admin:settings"), data | {"follow_up_months_text": "0, 1"})

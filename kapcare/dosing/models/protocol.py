@@ -7,9 +7,9 @@ Defaults and their FACTS.md sources live in kapcare.dosing.defaults.
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.core.versioning import VersionedSettings, unique_version
 from kapcare.dosing.defaults import default
 
 
@@ -58,14 +58,10 @@ def _rescue_default():
     return default("rescue_medications")
 
 
-class DosingProtocol(models.Model):
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField()
+class DosingProtocol(VersionedSettings):
     notes = models.TextField(_("what changed"), blank=True)
-    published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+
+    settings_name = "dosing protocol"
 
     # Pre-dose checks
     predose_systolic_review = _int(
@@ -213,12 +209,9 @@ class DosingProtocol(models.Model):
         _("After-care instructions"), default=default("aftercare_instructions")
     )
 
-    class Meta:
-        ordering = ["clinic", "-version"]
+    class Meta(VersionedSettings.Meta):
         constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="dosing_protocol_version_unique"
-            ),
+            unique_version("dosing_protocol_version_unique"),
             models.CheckConstraint(
                 condition=models.Q(predose_systolic_review__lt=models.F("predose_systolic_stop")),
                 name="dosing_protocol_review_below_stop",

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
-from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
-from kapcare.core.concurrency import check_unchanged, model_fields
+from kapcare.core.concurrency import model_fields
+from kapcare.core.versioning import SettingsRefused, ensure_current, publish
 from kapcare.dosing.defaults import PARAMETERS, ROUTES
 from kapcare.dosing.models import DosingProtocol
 
@@ -21,16 +20,21 @@ EDITABLE = [p.name for p in PARAMETERS]
 
 def ensure_dosing_protocol(*, clinic: Clinic) -> DosingProtocol:
     """The clinic's current version; version 1 (the FACTS.md defaults) if it has none yet."""
-    current = DosingProtocol.objects.filter(clinic=clinic).order_by("-version").first()
-    if current is not None:
-        return current
-    try:
-        with transaction.atomic():
-            return DosingProtocol.objects.create(
-                clinic=clinic, version=1, notes=_("The defaults from the clinical facts sheet.")
-            )
-    except IntegrityError:  # another request created it a moment ago
-        return DosingProtocol.objects.get(clinic=clinic, version=1)
+    return ensure_current(
+        DosingProtocol,
+        clinic=clinic,
+        publish_defaults=lambda: publish(
+            DosingProtocol,
+            clinic=clinic,
+            actor=Actor.system(clinic),
+            roles=(),
+            refusal="",
+            build=lambda latest: DosingProtocol(
+                notes=_("The defaults from the clinical facts sheet.")
+            ),
+            only_if_first=True,
+        ),
+    )
 
 
 def protocol_errors(protocol: DosingProtocol) -> dict[str, list[str]]:
@@ -86,50 +90,47 @@ def publish_dosing_protocol(
     sessions keep the version they were judged under. With `based_on_version` (the version the
     editor showed), raises ConcurrentChange when another version was published since, setting
     by setting, instead of silently replacing it."""
-    if not actor.has_role(Role.CLINIC_ADMIN):
-        raise PermissionDenied(_("Only a clinic admin publishes the dosing protocol."))
+    if actor.user is not None and not actor.has_role(Role.CLINIC_ADMIN):
+        # Refused before version 1 is made for the clinic, as before the shared base.
+        raise SettingsRefused(_("Only a clinic admin publishes the dosing protocol."))
     ensure_dosing_protocol(clinic=actor.clinic)
-    latest = (
-        DosingProtocol.objects.select_for_update()
-        .filter(clinic=actor.clinic)
-        .order_by("-version")
-        .first()
-    )
-    new = DosingProtocol(
+
+    def build(latest: DosingProtocol | None) -> DosingProtocol:
+        assert latest is not None  # ensured above, under the same transaction
+        new = DosingProtocol(
+            notes=notes.strip(), **{name: getattr(latest, name) for name in EDITABLE}
+        )
+        for name, value in values.items():
+            if name not in EDITABLE:
+                raise ValidationError(_("Unknown protocol setting: %(n)s") % {"n": name})
+            setattr(new, name, value)
+        if not new.notes:
+            raise ValidationError({"notes": _("Say what changed and why.")})
+        new.clinic, new.version = actor.clinic, latest.version + 1
+        errors = protocol_errors(new)
+        if errors:
+            raise ValidationError(errors)
+        return new
+
+    # After the field checks (build), so a form with errors shows them first; before saving.
+    return publish(
+        DosingProtocol,
         clinic=actor.clinic,
-        version=latest.version + 1,
-        notes=notes.strip(),
-        published_by=actor.user,
-        **{name: getattr(latest, name) for name in EDITABLE},
-    )
-    for name, value in values.items():
-        if name not in EDITABLE:
-            raise ValidationError(_("Unknown protocol setting: %(n)s") % {"n": name})
-        setattr(new, name, value)
-    if not new.notes:
-        raise ValidationError({"notes": _("Say what changed and why.")})
-    errors = protocol_errors(new)
-    if errors:
-        raise ValidationError(errors)
-    # After the field checks, so a form with errors shows them first; before anything is saved.
-    check_unchanged(
-        expected=based_on_version,
-        token=str(latest.version),
-        current={name: getattr(latest, name) for name in values},
-        yours=values,
-        **model_fields(DosingProtocol, values),
-    )
-    new.save()
-    changed = {
-        name: str(getattr(new, name))
-        for name in EDITABLE
-        if getattr(new, name) != getattr(latest, name)
-    }
-    record_event(
         actor=actor,
-        action=AuditAction.CREATE,
-        obj=new,
-        summary=_("Published dosing protocol v%(v)s") % {"v": new.version},
-        details={"changed": changed},
+        roles=(Role.CLINIC_ADMIN,),
+        refusal=_("Only a clinic admin publishes the dosing protocol."),
+        build=build,
+        expected_version=based_on_version,
+        conflict=lambda latest: {
+            "current": {name: getattr(latest, name) for name in values},
+            "yours": values,
+            **model_fields(DosingProtocol, values),
+        },
+        details=lambda new, latest: {
+            "changed": {
+                name: str(getattr(new, name))
+                for name in EDITABLE
+                if getattr(new, name) != getattr(latest, name)
+            }
+        },
     )
-    return new
