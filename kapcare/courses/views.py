@@ -10,10 +10,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
@@ -91,7 +90,7 @@ def _overview(
         # The change is no longer on offer (the page was stale): say why at the top instead.
         messages.error(request, " ".join(e for errors in failed.errors.values() for e in errors))
     return render(
-        request, "courses/overview.html", _client_context(request, client, "course", **context)
+        request, "courses/overview.html", client_page_context(request, client, "course", **context)
     )
 
 
@@ -271,7 +270,7 @@ def note_new(request: HttpRequest, client: Client) -> HttpResponse:
         if note is not None:
             messages.success(request, _("Draft saved. Sign it when it is complete."))
             return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",
@@ -303,7 +302,7 @@ def note_edit(request: HttpRequest, client: Client, note_id: int) -> HttpRespons
     if saved:
         messages.success(request, _("Draft saved."))
         return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",
@@ -325,7 +324,7 @@ def note_detail(request: HttpRequest, client: Client, note_id: int) -> HttpRespo
         for name in form_class.content_fields
     ]
     request.audited = note
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",

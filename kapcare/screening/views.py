@@ -13,10 +13,9 @@ from django.views.decorators.http import require_POST
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.sources import source_title
 from kapcare.courses.gates import eligibility_gate
@@ -151,7 +150,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
     return render(
         request,
         "screening/overview.html",
-        _client_context(request, client, "screening", **context),
+        client_page_context(request, client, "screening", **context),
     )
 
 
