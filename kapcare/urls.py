@@ -11,6 +11,7 @@ client_scoped = [
 ]
 
 urlpatterns = [
+    path("", include("kapcare.home.urls")),
     path("", include("kapcare.core.urls")),
     path("", include("kapcare.clients.public_urls")),
     path("", include("kapcare.consent.public_urls")),

@@ -490,9 +490,9 @@ def test_the_document_list_costs_the_same_queries_however_many_versions(
 
 
 def test_nav_shows_protocols_and_consent_documents_to_the_right_roles(staff, login):
-    admin = _text(login(staff[Role.CLINIC_ADMIN]).get(reverse("core:home")))
-    prescriber = _text(login(staff[Role.PRESCRIBER]).get(reverse("core:home")))
-    therapist = _text(login(staff[Role.THERAPIST]).get(reverse("core:home")))
+    admin = _text(login(staff[Role.CLINIC_ADMIN]).get(reverse("home:home")))
+    prescriber = _text(login(staff[Role.PRESCRIBER]).get(reverse("home:home")))
+    therapist = _text(login(staff[Role.THERAPIST]).get(reverse("home:home")))
 
     assert reverse("protocols:screening") in admin and reverse("consent_docs:list") in admin
     assert (
