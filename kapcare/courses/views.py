@@ -17,7 +17,7 @@ from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
 from kapcare.courses.forms import NOTE_FORMS, AddendumForm, OpenCourseForm, TransitionForm
-from kapcare.courses.gates import PATHWAY_GATE_KEYS, dosing_gates
+from kapcare.courses.gates import dosing_gates, pathway_gate_keys
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.permissions import (
     can_change_course_status,
@@ -66,8 +66,9 @@ def _overview(
         # "Ready for dosing" is the pathway's verdict: the course has reached dosing. The gates
         # other apps add (pre-dose checks, the order, stock) are judged again at each dose and
         # are listed on their own, so a clinician sees which kind of gate is holding a dose.
-        pathway = [g for g in gates if g.key in PATHWAY_GATE_KEYS]
-        per_dose = [g for g in gates if g.key not in PATHWAY_GATE_KEYS]
+        pathway_keys = pathway_gate_keys()
+        pathway = [g for g in gates if g.key in pathway_keys]
+        per_dose = [g for g in gates if g.key not in pathway_keys]
         can_change = can_change_course_status(actor, client)
         context.update(
             gates=pathway,

@@ -18,7 +18,7 @@ from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.sources import source_title
-from kapcare.courses.gates import eligibility_gate
+from kapcare.courses.gates import GateContext
 from kapcare.courses.selectors import current_course
 from kapcare.screening import selectors, services
 from kapcare.screening.catalogue import CONDITIONS
@@ -29,6 +29,7 @@ from kapcare.screening.forms import (
     ReviewForm,
     RuleEditFormSet,
 )
+from kapcare.screening.gates import eligibility_gate
 from kapcare.screening.models import DecisionBasis, RuleKind, ScreeningOutcome
 from kapcare.screening.rules import describe_condition, describe_evidence
 
@@ -100,7 +101,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
             screening=screening,
             decisions=decisions,
             current_protocol=protocol,
-            gate=eligibility_gate(course, timezone.now()),
+            gate=eligibility_gate(GateContext(course=course, at=timezone.now())),
         )
         if screening is not None:
             on_this = [d for d in decisions if d.screening_id == screening.pk]
