@@ -23,7 +23,7 @@ urlpatterns = [
     path("protocols/", include("kapcare.screening.protocol_urls")),
     path("protocols/care/", include("kapcare.courses.protocol_urls")),
     path("consent-documents/", include("kapcare.consent.document_urls")),
-    path("integration/", include("kapcare.courses.integration_urls")),
+    path("integration/", include("kapcare.dosing.integration_urls")),
     path("audit/", include("kapcare.audit.urls")),
     path("staff/", include("kapcare.accounts.staff_urls")),
     path("staff/", include("kapcare.clients.staff_urls")),

@@ -10,3 +10,8 @@ class CoursesConfig(AppConfig):
         from kapcare.courses import gates
 
         gates.register()
+        # An inquiry turned into a client gets a course in screening.
+        from kapcare.clients.intake_hooks import on_inquiry_converted
+        from kapcare.courses.services import open_course
+
+        on_inquiry_converted(open_course)

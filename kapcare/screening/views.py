@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.clients.access import client_page, client_page_context
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.core.concurrency import ConcurrentChange
@@ -21,7 +22,6 @@ from kapcare.core.sources import source_title
 from kapcare.courses.gates import GateContext
 from kapcare.courses.selectors import current_course
 from kapcare.screening import selectors, services
-from kapcare.screening.catalogue import CONDITIONS
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.forms import (
     OverrideForm,

@@ -13,10 +13,10 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.clients import pathway
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, Intake, LinkPurpose, PregnancyStatus, SuicideRisk
 from kapcare.clients.models.links import hash_token
-from kapcare.screening.catalogue import CONDITIONS
 from tests.clients.test_inquiries import assert_csp_clean
 from tests.factories import ClientFactory, make_staff
 
