@@ -24,7 +24,7 @@ urlpatterns = [
     path("protocols/care/", include("kapcare.courses.protocol_urls")),
     path("consent-documents/", include("kapcare.consent.document_urls")),
     path("integration/", include("kapcare.dosing.integration_urls")),
-    path("audit/", include("kapcare.audit.urls")),
+    path("audit/", include("kapcare.home.audit_urls")),
     path("staff/", include("kapcare.accounts.staff_urls")),
     path("staff/", include("kapcare.clients.staff_urls")),
     path("measures/", include("kapcare.measures.admin_urls")),
