@@ -18,6 +18,9 @@ from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
 from kapcare.dosing.models import DosingStatus, MonitoringAlert, VitalSign
 from kapcare.dosing.permissions import can_work_the_chair
+from kapcare.measures.forms import ResponseForm
+from kapcare.measures.pre_dose import pre_dose_measures
+from kapcare.measures.services import record_response
 
 CHANGED = "kc-session-changed"
 
@@ -198,9 +201,6 @@ def pre_dose_measure(request, client, session_id, code):
     """A pre-session questionnaire entered at the chair (read to the client, or from their
     paper form), through the Measures response service: scored, its risk alerts raised and its
     schedule slot answered exactly as on the Measures tab."""
-    from kapcare.measures.forms import ResponseForm
-    from kapcare.measures.pre_dose import pre_dose_measures
-    from kapcare.measures.services import record_response
 
     session = _session(request, client, session_id)
     actor = require_actor(request)
