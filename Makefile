@@ -56,6 +56,7 @@ bench: install
 lint: install
 	$(PY) -m ruff check kapcare tests bench
 	$(PY) -m ruff format --check kapcare tests bench
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(PY) -m ruff check --fix kapcare tests bench

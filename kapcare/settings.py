@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kapcare.measures",
     "kapcare.outcomes",
     "kapcare.ledger",
+    "kapcare.home",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Sessions: short idle expiry with a visible warning (see accounts.middleware) ---

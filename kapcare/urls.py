@@ -11,6 +11,7 @@ client_scoped = [
 ]
 
 urlpatterns = [
+    path("", include("kapcare.home.urls")),
     path("", include("kapcare.core.urls")),
     path("", include("kapcare.clients.public_urls")),
     path("", include("kapcare.consent.public_urls")),
@@ -22,8 +23,8 @@ urlpatterns = [
     path("protocols/", include("kapcare.screening.protocol_urls")),
     path("protocols/care/", include("kapcare.courses.protocol_urls")),
     path("consent-documents/", include("kapcare.consent.document_urls")),
-    path("integration/", include("kapcare.courses.integration_urls")),
-    path("audit/", include("kapcare.audit.urls")),
+    path("integration/", include("kapcare.dosing.integration_urls")),
+    path("audit/", include("kapcare.home.audit_urls")),
     path("staff/", include("kapcare.accounts.staff_urls")),
     path("staff/", include("kapcare.clients.staff_urls")),
     path("measures/", include("kapcare.measures.admin_urls")),

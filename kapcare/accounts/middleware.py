@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Membership
+from kapcare.accounts.selectors import has_confirmed_totp
 from kapcare.audit.request_meta import client_ip, user_agent
 
 LAST_SEEN_KEY = "kapcare_last_seen"
@@ -91,7 +92,6 @@ class MFARequiredMiddleware:
             view_func, "login_required", True
         ):
             return None
-        from kapcare.accounts.selectors import has_confirmed_totp
 
         target = "accounts:mfa_verify" if has_confirmed_totp(user) else "accounts:mfa_setup"
         if getattr(request, "htmx", False):

@@ -277,5 +277,5 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             record_security_event(request=request, action=AuditAction.LOGIN, user=user)
             # Nothing else opens until the second factor is enrolled (MFARequiredMiddleware).
-            return redirect(f"{reverse('accounts:mfa_setup')}?next={reverse('core:home')}")
+            return redirect(f"{reverse('accounts:mfa_setup')}?next={reverse('home:home')}")
     return render(request, "accounts/staff/accept_invitation.html", {"form": form, "invitee": user})

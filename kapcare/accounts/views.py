@@ -33,7 +33,7 @@ from kapcare.core.prg import post_action
 NEW_CODES_KEY = "kapcare_new_recovery_codes"
 
 
-def _safe_next(request: HttpRequest, default: str = "core:home") -> str:
+def _safe_next(request: HttpRequest, default: str = "home:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -200,7 +200,7 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
         request.session[ACTIVE_CLINIC_KEY] = form.cleaned_data["clinic"]
     else:
         messages.error(request, _("You do not work at that clinic."))
-    return redirect("core:home")
+    return redirect("home:home")
 
 
 @login_not_required

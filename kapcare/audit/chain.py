@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from kapcare.audit.hashchain import GENESIS_HASH, content_hash, locked_head, verify_rows
 from kapcare.audit.models import NO_CLINIC, AuditChain, AuditEvent
-from kapcare.core.hashchain import GENESIS_HASH, content_hash, locked_head, verify_rows
 
 # Every recorded field of an event, in the order they are hashed (JSON keys are sorted anyway).
 # All but the row id and the hash itself.
@@ -95,7 +95,7 @@ class AuditVerification:
 
 def verify_audit_chain(clinic_id: int | None, *, chunk_size: int = 5000) -> AuditVerification:
     """Recompute one chain (a clinic's, or with None the no-clinic chain) from its first
-    event; stop at the first bad one (kapcare.core.hashchain.verify_rows says what is
+    event; stop at the first bad one (kapcare.audit.hashchain.verify_rows says what is
     checked). A row kapcare did not write (sequence 0) is reported as forged."""
     scope = scope_of(clinic_id)
     head = AuditChain.objects.filter(scope=scope).first()

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kapcare.core.hashchain import GENESIS_HASH
+from kapcare.audit.hashchain import GENESIS_HASH
 
 # The chain of events that happened before a clinic was chosen (failed sign-ins, lockouts).
 NO_CLINIC = 0

@@ -1,12 +1,17 @@
 """Reads of the audit trail for the admin pages and exports."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from kapcare.accounts.actor import Actor
 
 
 def events_for_client(client) -> QuerySet[AuditEvent]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -9,7 +10,9 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.decorators import require_actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
+from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, allowed_actions, get_client_for_actor_or_404
+from kapcare.clients.tabs import tabs_for
 
 
 def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Callable:
@@ -47,3 +50,19 @@ def client_page(action: ClientAction = ClientAction.VIEW, page: str = "") -> Cal
         return wrapper
 
     return decorator
+
+
+def client_page_context(request: HttpRequest, client: Client, tab: str, **extra: Any) -> dict:
+    """The context every client page renders with: the client, its tabs and what the actor may do.
+
+    Every app's client page (screening, consent, course, measures, dosing…) builds its context
+    here so the tab bar and the action buttons read the same `request.client_actions` that
+    `client_page` resolved.
+    """
+    return {
+        "client": client,
+        "tabs": tabs_for(request.client_actions, client),
+        "active_tab": tab,
+        "client_actions": request.client_actions,
+        **extra,
+    }

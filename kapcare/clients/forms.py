@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.selectors import clinic_staff
-from kapcare.clients.models import CARE_TEAM_ROLES, Client
+from kapcare.clients.models import CARE_TEAM_ROLES, Client, ClientStatus
 from kapcare.clients.services import CLIENT_FIELDS
 from kapcare.core.concurrency import VersionedFormMixin
 
@@ -63,7 +63,6 @@ class ClientSearchForm(forms.Form):
     status = forms.ChoiceField(required=False, label=_("Status"))
 
     def __init__(self, *args, **kwargs):
-        from kapcare.clients.models import ClientStatus
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any status")), *ClientStatus.choices]

@@ -1,4 +1,5 @@
-"""What happens when an intake is completed, filled in by the domains above clients.
+"""What happens when an intake is completed or an inquiry becomes a client, filled in by the
+domains above clients.
 
 Clients sits below screening, so it cannot call screening itself: screening registers its
 reaction here in `AppConfig.ready` (as dosing registers its gates with courses)."""
@@ -22,3 +23,19 @@ def on_intake_completed(hook: IntakeHook) -> None:
 def intake_completed(*, actor: Actor, intake) -> None:
     for hook in INTAKE_COMPLETED:
         hook(actor=actor, intake=intake)
+
+
+ConvertedHook = Callable[..., None]
+INQUIRY_CONVERTED: list[ConvertedHook] = []
+
+
+def on_inquiry_converted(hook: ConvertedHook) -> None:
+    """Register `hook(actor=, client=, condition=)`, called inside the transaction that turned an
+    inquiry into a client (courses opens the client's course in screening)."""
+    if hook not in INQUIRY_CONVERTED:
+        INQUIRY_CONVERTED.append(hook)
+
+
+def inquiry_converted(*, actor: Actor, client, condition: str) -> None:
+    for hook in INQUIRY_CONVERTED:
+        hook(actor=actor, client=client, condition=condition)

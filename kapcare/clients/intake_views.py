@@ -11,21 +11,20 @@ from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.accounts.models import WeightUnit
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.links import create_link, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.pathway import intake_version, save_intake_and_emergency_contact
 from kapcare.clients.pathway_forms import StaffIntakeForm, add_service_errors, kg_to_lb
 from kapcare.clients.pathway_selectors import conditions_by_group, intake_for, open_intake_link
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.concurrency import ConcurrentChange
 
 
 @client_page(ClientAction.INTAKE, page="intake")
 def intake_detail(request: HttpRequest, client: Client) -> HttpResponse:
     intake = intake_for(client)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "intake",
@@ -68,7 +67,7 @@ def intake_edit(request: HttpRequest, client: Client) -> HttpResponse:
             messages.success(request, _("Intake saved."))
             return redirect("intake:detail", client_id=client.pk)
     return render(
-        request, "intake/edit.html", _client_context(request, client, "intake", form=form)
+        request, "intake/edit.html", client_page_context(request, client, "intake", form=form)
     )
 
 
@@ -90,7 +89,7 @@ def intake_link(request: HttpRequest, client: Client) -> HttpResponse:
     # The token lives only in this staff member's session: the database keeps its hash.
     link, token, sent_to = issued
     url = request.build_absolute_uri(reverse("public:intake_link", args=[token]))
-    context = _client_context(
+    context = client_page_context(
         request, client, "intake", link=link, link_url=url, link_sent_to=sent_to
     )
     return render(request, "intake/link_created.html", context)

@@ -18,7 +18,8 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.intake_hooks import intake_completed
+from kapcare.clients.intake_catalogue import CONDITION_KEYS
+from kapcare.clients.intake_hooks import inquiry_converted, intake_completed
 from kapcare.clients.links import mark_used, usable_link_or_404
 from kapcare.clients.models import (
     Client,
@@ -32,7 +33,6 @@ from kapcare.clients.permissions import ClientAction, can
 from kapcare.clients.services import update_client
 from kapcare.core import ratelimit
 from kapcare.core.concurrency import check_unchanged, state_token
-from kapcare.screening.catalogue import CONDITION_KEYS
 
 INQUIRY_FIELDS = (
     "first_name",
@@ -110,9 +110,8 @@ def _require_front_desk(actor: Actor) -> None:
 def convert_inquiry(
     *, actor: Actor, inquiry: Inquiry, date_of_birth: dt.date, condition: str
 ) -> Client:
-    """One step from inquiry to client with a treatment course in screening."""
-    from kapcare.courses.services import open_course
-
+    """One step from inquiry to client with a treatment course in screening (the course is
+    opened by the courses app's hook, registered in CoursesConfig.ready)."""
     _require_front_desk(actor)
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk, clinic=actor.clinic)
     if inquiry.client_id is not None:
@@ -140,7 +139,7 @@ def convert_inquiry(
         summary=_("Registered client from an inquiry"),
         details={"inquiry_id": inquiry.pk},
     )
-    open_course(actor=actor, client=client, condition=condition)
+    inquiry_converted(actor=actor, client=client, condition=condition)
     return client
 
 

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.accounts.models import WeightUnit
+from kapcare.clients.conditions import Condition
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, ContactMethod, InquiryStatus, Intake
 from kapcare.clients.pathway import EMERGENCY_CONTACT_FIELDS, INQUIRY_FIELDS, INTAKE_FIELDS
 from kapcare.clients.pathway_selectors import OPEN_STATUSES, clinics_taking_inquiries
 from kapcare.core.concurrency import VersionedFormMixin
-from kapcare.courses.models import Condition
-from kapcare.screening.catalogue import CONDITIONS
 
 HONEYPOT_FIELD = "website"
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, ClientLink, Inquiry, InquiryStatus, Intake, LinkPurpose
-from kapcare.screening.catalogue import CONDITIONS
 
 # The queue's default view: inquiries someone still has to act on.
 OPEN_STATUSES = (InquiryStatus.NEW, InquiryStatus.CONTACTED)

@@ -11,11 +11,10 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import events_for_client
 from kapcare.audit.shown import audit_shown
 from kapcare.clients import selectors, services
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, ClientSearchForm
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
-from kapcare.clients.tabs import tabs_for
 from kapcare.core.concurrency import VERSION_FIELD, ConcurrentChange
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
@@ -68,19 +67,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/client_form.html", {"form": form, "creating": True})
 
 
-def _client_context(request: HttpRequest, client: Client, tab: str, **extra) -> dict:
-    return {
-        "client": client,
-        "tabs": tabs_for(request.client_actions, client),
-        "active_tab": tab,
-        "client_actions": request.client_actions,
-        **extra,
-    }
-
-
 @client_page(page="overview")
 def client_detail(request: HttpRequest, client: Client) -> HttpResponse:
-    context = _client_context(request, client, "overview", care_team=selectors.care_team(client))
+    context = client_page_context(
+        request, client, "overview", care_team=selectors.care_team(client)
+    )
     return render(request, "clients/client_detail.html", context)
 
 
@@ -112,7 +103,7 @@ def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
     return render(
         request,
         "clients/client_form.html",
-        _client_context(request, client, "overview", form=form, creating=False),
+        client_page_context(request, client, "overview", form=form, creating=False),
     )
 
 
@@ -138,7 +129,7 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
         else:
             messages.success(request, _("Care team updated."))
             return redirect("clients:care_team", client_id=client.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "care_team",
@@ -184,5 +175,5 @@ def client_care_team_remove(request: HttpRequest, client: Client, member_id: int
 @client_page(ClientAction.VIEW_ACCESS_LOG, page="access_log")
 def client_access_log(request: HttpRequest, client: Client) -> HttpResponse:
     page_obj = Paginator(events_for_client(client), 50).get_page(request.GET.get("page"))
-    context = _client_context(request, client, "access_log", page_obj=page_obj)
+    context = client_page_context(request, client, "access_log", page_obj=page_obj)
     return render(request, "clients/access_log.html", context)

@@ -22,6 +22,8 @@ from kapcare.consent.models import ConsentDocument, ConsentSignature, Withdrawal
 from kapcare.consent.selectors import current_document
 from kapcare.consent.withdrawal import apply_effects
 from kapcare.core.versioning import ensure_current, publish
+from kapcare.courses.selectors import current_course
+from kapcare.courses.services import advance_course
 
 
 def text_sha256(document: ConsentDocument) -> str:
@@ -93,8 +95,6 @@ def sign_consent(
     `shown_sha256` is the hash of the text the form displayed; if the document changed
     since (or the form was forged) the signature is refused. The typed name must be the
     client's full name. `actor` is the staff member present, or kapcare for a link."""
-    from kapcare.courses.selectors import current_course
-    from kapcare.courses.services import advance_course
 
     _require_acting_for(actor, client)
     errors = {}

@@ -24,10 +24,14 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event
-from kapcare.clients.access import client_page
-from kapcare.clients.links import create_link, issued_link, make_and_send, usable_link_or_404
+from kapcare.clients.access import client_page, client_page_context
+from kapcare.clients.links import (
+    create_link,
+    issued_link,
+    make_and_send,
+    usable_link_or_404,
+)
 from kapcare.clients.models import Client, LinkPurpose
-from kapcare.clients.views import _client_context
 from kapcare.consent import selectors, services
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.forms import DocumentForm, SignForm, WithdrawForm
@@ -45,7 +49,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
         **extra,
     }
     return render(
-        request, "consent/overview.html", _client_context(request, client, "consent", **context)
+        request, "consent/overview.html", client_page_context(request, client, "consent", **context)
     )
 
 
@@ -83,7 +87,7 @@ def sign(request: HttpRequest, client: Client) -> HttpResponse:
                 request, _("Consent version %(v)s is signed.") % {"v": document.version}
             )
             return redirect("consent:overview", client_id=client.pk)
-    context = _client_context(request, client, "consent", document=document, form=form)
+    context = client_page_context(request, client, "consent", document=document, form=form)
     return render(request, "consent/sign.html", context)
 
 
@@ -171,7 +175,7 @@ def withdraw(request: HttpRequest, client: Client) -> HttpResponse:
             else:
                 messages.info(request, _("There was no standing consent to withdraw."))
             return redirect("consent:overview", client_id=client.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "consent",

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Warning
 
+from kapcare.core.ratelimit import Limit
+
 
 def deprecated_settings(app_configs, **kwargs) -> list[Warning]:
     if getattr(settings, "KAPCARE_HTTPS_FROM_OLD_NAME", False):
@@ -32,7 +34,6 @@ def site_url(app_configs, **kwargs) -> list[Warning]:
 
 def rate_limits(app_configs, **kwargs) -> list[Error]:
     """Every configured rate limit can be built (attempts ≥ 0, a window of a second to a day)."""
-    from kapcare.core.ratelimit import Limit
 
     errors = []
     for name in getattr(settings, "KAPCARE_RATE_LIMITS", {}):

@@ -25,7 +25,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kapcare.core.hashchain import canonical_value, content_hash
+from kapcare.audit.hashchain import canonical_value, content_hash
 
 VERSION_FIELD = "version_token"
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+
+if TYPE_CHECKING:
+    from kapcare.accounts.actor import Actor
 
 M = TypeVar("M", bound=models.Model)
 

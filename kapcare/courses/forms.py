@@ -5,7 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kapcare.courses.models import Condition, CourseStatus, NoteKind
+from kapcare.clients.conditions import Condition
+from kapcare.courses.models import CourseStatus, NoteKind
 from kapcare.courses.states import REASON_REQUIRED
 
 TEXT = {"widget": forms.Textarea(attrs={"rows": 3}), "required": False}

@@ -1,25 +1,26 @@
 """The safety gates in front of every dose: `dosing_gates(course, at)` lists each one with
 whether it passes at that moment and why not. Nothing is administered unless all pass.
 
-This module holds the pathway gates (eligibility, consent, preparation, course state). The
-dosing app registers its own (pre-dose checks, dose order, stock) with `register_gate`.
+This module is the gate registry. Each app registers its gates in its `AppConfig.ready`:
+screening (eligibility), consent (consent), courses (preparation, course state) and dosing
+(pre-dose checks, dose order, stock). A gate is a function of an explicit `GateContext`: the
+course, the moment it is judged at and, at the chair, the attempt (the dosing app's own
+description of the dose about to be given; opaque here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.consent.selectors import consent_problem
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.courses.selectors import preparation_missing
 from kapcare.courses.states import REASON_REQUIRED
-from kapcare.screening.models import Decision
-from kapcare.screening.selectors import current_protocol, latest_decision
 
 
 @dataclass(frozen=True)
@@ -30,48 +31,69 @@ class Gate:
     reason: str = ""
 
 
-GateCheck = Callable[[TreatmentCourse, dt.datetime], Gate]
+@dataclass(frozen=True)
+class GateContext:
+    """What a gate judges: the course, at a moment, and at the chair the attempt being made.
+
+    `attempt` belongs to the app that makes it (dosing passes its `Attempt`: the session, lot and
+    location chosen); gates that do not know it ignore it.
+    """
+
+    course: TreatmentCourse
+    at: dt.datetime
+    attempt: Any = None
 
 
-def eligibility_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
-    label = _("Eligible under the current screening protocol")
-    decision = latest_decision(course)
-    protocol = current_protocol(course.clinic_id)
-    if decision is None or decision.decided_at > at:
-        return Gate("eligibility", label, False, _("No eligibility decision yet."))
-    if decision.decision != Decision.ELIGIBLE:
-        return Gate(
-            "eligibility",
-            label,
-            False,
-            _("Latest decision: not eligible (%(basis)s).")
-            % {"basis": decision.get_basis_display()},
-        )
-    if protocol is None or decision.protocol_id != protocol.pk:
-        return Gate(
-            "eligibility",
-            label,
-            False,
-            _("Decided under protocol v%(old)s; the clinic now uses v%(new)s. Screen again.")
-            % {"old": decision.protocol.version, "new": protocol.version if protocol else "—"},
-        )
-    return Gate("eligibility", label, True)
+GateCheck = Callable[[GateContext], Gate]
 
 
-def consent_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
-    problem = consent_problem(course.client, at)
-    return Gate("consent", _("Informed consent signed and current"), problem is None, problem or "")
+@dataclass(frozen=True)
+class RegisteredGate:
+    key: str
+    check: GateCheck
+    order: int
+    # A pathway gate says whether the course has reached dosing at all; the others are judged
+    # at each dose (pre-dose checks, the order, stock).
+    pathway: bool
 
 
-def preparation_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
-    missing = preparation_missing(course, at)
+_GATES: dict[str, RegisteredGate] = {}
+
+
+def register_gate(key: str, check: GateCheck, *, order: int, pathway: bool = False) -> None:
+    """Add a gate under `key`; gates are listed by `order` (pathway gates first by convention:
+    eligibility 10, consent 20, preparation 30, course state 40; per-dose gates from 100)."""
+    _GATES[key] = RegisteredGate(key=key, check=check, order=order, pathway=pathway)
+
+
+def _registered(*, pathway_only: bool = False) -> list[RegisteredGate]:
+    gates = sorted(_GATES.values(), key=lambda g: g.order)
+    return [g for g in gates if g.pathway or not pathway_only]
+
+
+def pathway_gate_keys() -> frozenset[str]:
+    return frozenset(g.key for g in _registered(pathway_only=True))
+
+
+def judge(keys: Iterable[str], context: GateContext) -> list[Gate]:
+    """The named gates judged in `context`, in registry order (a course's phase preconditions)."""
+    wanted = set(keys)
+    missing = wanted - _GATES.keys()
+    if missing:
+        raise LookupError(f"No gate registered under {sorted(missing)}")
+    return [g.check(context) for g in _registered() if g.key in wanted]
+
+
+def preparation_gate(context: GateContext) -> Gate:
+    missing = preparation_missing(context.course, context.at)
     reason = (
         (_("Preparation incomplete: %(what)s.") % {"what": "; ".join(missing)}) if missing else ""
     )
     return Gate("preparation", _("Preparation complete"), not missing, reason)
 
 
-def course_state_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+def course_state_gate(context: GateContext) -> Gate:
+    course = context.course
     label = _("Course active and not paused")
     if course.status == CourseStatus.ACTIVE:
         return Gate("course_active", label, True)
@@ -91,27 +113,17 @@ def course_state_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
     )
 
 
-# The pathway's own gates: whether the course has reached dosing at all. Other apps add gates
-# judged at each dose (pre-dose checks, the order, stock); those follow these in the list.
-PATHWAY_CHECKS: tuple[GateCheck, ...] = (
-    eligibility_gate,
-    consent_gate,
-    preparation_gate,
-    course_state_gate,
-)
-PATHWAY_GATE_KEYS = frozenset({"eligibility", "consent", "preparation", "course_active"})
-GATE_CHECKS: list[GateCheck] = list(PATHWAY_CHECKS)
+def register() -> None:
+    """The courses app's own pathway gates (called from CoursesConfig.ready)."""
+    register_gate("preparation", preparation_gate, order=30, pathway=True)
+    register_gate("course_active", course_state_gate, order=40, pathway=True)
 
 
-def register_gate(check: GateCheck) -> None:
-    """Add a gate (the dosing app adds pre-dose checks, order validity and stock)."""
-    if check not in GATE_CHECKS:
-        GATE_CHECKS.append(check)
-
-
-def dosing_gates(course: TreatmentCourse, at: dt.datetime | None = None) -> list[Gate]:
-    at = at or timezone.now()
-    return [check(course, at) for check in GATE_CHECKS]
+def dosing_gates(
+    course: TreatmentCourse, at: dt.datetime | None = None, *, attempt: Any = None
+) -> list[Gate]:
+    context = GateContext(course=course, at=at or timezone.now(), attempt=attempt)
+    return [g.check(context) for g in _registered()]
 
 
 def ready_for_dosing(course: TreatmentCourse, at: dt.datetime | None = None) -> bool:
@@ -120,8 +132,8 @@ def ready_for_dosing(course: TreatmentCourse, at: dt.datetime | None = None) -> 
 
 def pathway_gates(course: TreatmentCourse, at: dt.datetime | None = None) -> list[Gate]:
     """Only the pathway's gates: eligible, consented, prepared, course active."""
-    at = at or timezone.now()
-    return [check(course, at) for check in PATHWAY_CHECKS]
+    context = GateContext(course=course, at=at or timezone.now())
+    return [g.check(context) for g in _registered(pathway_only=True)]
 
 
 def pathway_complete(course: TreatmentCourse, at: dt.datetime | None = None) -> bool:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.clients.conditions import Condition
 from kapcare.core.versioning import VersionedSettings, unique_version
 
 
@@ -16,14 +17,6 @@ class CourseStatus(models.TextChoices):
     PAUSED = "paused", _("Paused")
     COMPLETED = "completed", _("Completed")
     DISCONTINUED = "discontinued", _("Discontinued")
-
-
-class Condition(models.TextChoices):
-    DEPRESSION = "depression", _("Depression")
-    ANXIETY = "anxiety", _("Anxiety (incl. GAD, panic)")
-    PTSD = "ptsd", _("PTSD")
-    OCD = "ocd", _("OCD")
-    OTHER = "other", _("Other")
 
 
 class TreatmentCourse(models.Model):

@@ -29,6 +29,7 @@ from kapcare.courses.models import (
 )
 from kapcare.courses.permissions import can_cosign_note, can_read_note, can_write_session_note
 from kapcare.courses.rules import canonical_sha256
+from kapcare.courses.services import advance_course
 
 
 def note_payload(note: ClinicalNote) -> dict[str, Any]:
@@ -148,7 +149,6 @@ def update_draft(
 def sign_note(*, actor: Actor, note: ClinicalNote) -> ClinicalNote:
     """Lock the note under its author's signature and store its hash. Signing a preparation
     note may complete preparation, which moves the course forward (courses.services)."""
-    from kapcare.courses.services import advance_course
 
     locked = _locked_draft(actor, note)
     locked.status = NoteStatus.SIGNED

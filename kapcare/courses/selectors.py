@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef
-
-from kapcare.clients.models import CareTeamMember
 from kapcare.core.versioning import current
 from kapcare.courses.models import (
     CareProtocol,
@@ -16,9 +13,8 @@ from kapcare.courses.models import (
     NoteStatus,
     TreatmentCourse,
 )
-from kapcare.courses.rules import integration_due_by, preparation_shortfall
+from kapcare.courses.rules import preparation_shortfall
 from kapcare.courses.states import CLOSED
-from kapcare.dosing.models import DosingSession, DosingStatus
 
 
 def current_care_protocol(clinic_id: int) -> CareProtocol:
@@ -68,29 +64,3 @@ def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
         or note.author_id == viewer.pk
         or viewer.pk in note.shared_with
     ]
-
-
-def integration_overdue(*, clinic_id: int, at: dt.datetime, member=None):
-    """Dosing sessions whose integration session is past its window with no integration note
-    (only for clients on `member`'s care team, when given).
-
-    One query: the window is the clinic's current setting, so the cut-off is a single time."""
-    window = current_care_protocol(clinic_id).integration_window_hours
-    cutoff = at - dt.timedelta(hours=window)
-    has_note = ClinicalNote.objects.filter(dosing_session=OuterRef("pk"), kind=NoteKind.INTEGRATION)
-    sessions = (
-        DosingSession.objects.filter(
-            clinic_id=clinic_id, status=DosingStatus.DISCHARGED, discharged_at__lt=cutoff
-        )
-        .exclude(course__status__in=CLOSED)
-        .filter(~Exists(has_note))
-        .select_related("client", "course")
-        .order_by("discharged_at")
-    )
-    if member is not None:
-        on_team = CareTeamMember.objects.filter(client=OuterRef("client"), user=member)
-        sessions = sessions.filter(Exists(on_team))
-    overdue = list(sessions)
-    for session in overdue:
-        session.integration_due_by = integration_due_by(session.discharged_at, window)
-    return overdue

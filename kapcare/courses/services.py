@@ -3,8 +3,6 @@ transition function that checks the table in states.py and each phase's precondi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,10 +47,10 @@ MACHINE: StateMachine[TreatmentCourse] = StateMachine(
 
 # What must hold before a course may enter a phase: the same gates dosing uses, so a course
 # can never be further along than its safety checks allow.
-PRECONDITIONS: dict[str, list[Callable]] = {
-    CourseStatus.AWAITING_CONSENT: [gates.eligibility_gate],
-    CourseStatus.PREPARATION: [gates.eligibility_gate, gates.consent_gate],
-    CourseStatus.ACTIVE: [gates.eligibility_gate, gates.consent_gate, gates.preparation_gate],
+PRECONDITIONS: dict[str, tuple[str, ...]] = {
+    CourseStatus.AWAITING_CONSENT: ("eligibility",),
+    CourseStatus.PREPARATION: ("eligibility", "consent"),
+    CourseStatus.ACTIVE: ("eligibility", "consent", "preparation"),
 }
 
 
@@ -103,9 +101,8 @@ def _phase_refusal(course: TreatmentCourse, to: str) -> str | None:
     if resuming and to != paused_from(course):
         return _("A paused course resumes in the phase it was paused from.")
     now = timezone.now()
-    failed = [
-        g for g in (check(course, now) for check in PRECONDITIONS.get(to, [])) if not g.passed
-    ]
+    context = gates.GateContext(course=course, at=now)
+    failed = [g for g in gates.judge(PRECONDITIONS.get(to, ()), context) if not g.passed]
     if failed:
         return " ".join(g.reason for g in failed)
     return None

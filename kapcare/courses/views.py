@@ -9,16 +9,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from kapcare.accounts.decorators import require_actor
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.prg import post_action
 from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
 from kapcare.courses.forms import NOTE_FORMS, AddendumForm, OpenCourseForm, TransitionForm
-from kapcare.courses.gates import PATHWAY_GATE_KEYS, dosing_gates
+from kapcare.courses.gates import dosing_gates, pathway_gate_keys
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
 from kapcare.courses.permissions import (
     can_change_course_status,
@@ -67,8 +66,9 @@ def _overview(
         # "Ready for dosing" is the pathway's verdict: the course has reached dosing. The gates
         # other apps add (pre-dose checks, the order, stock) are judged again at each dose and
         # are listed on their own, so a clinician sees which kind of gate is holding a dose.
-        pathway = [g for g in gates if g.key in PATHWAY_GATE_KEYS]
-        per_dose = [g for g in gates if g.key not in PATHWAY_GATE_KEYS]
+        pathway_keys = pathway_gate_keys()
+        pathway = [g for g in gates if g.key in pathway_keys]
+        per_dose = [g for g in gates if g.key not in pathway_keys]
         can_change = can_change_course_status(actor, client)
         context.update(
             gates=pathway,
@@ -91,7 +91,7 @@ def _overview(
         # The change is no longer on offer (the page was stale): say why at the top instead.
         messages.error(request, " ".join(e for errors in failed.errors.values() for e in errors))
     return render(
-        request, "courses/overview.html", _client_context(request, client, "course", **context)
+        request, "courses/overview.html", client_page_context(request, client, "course", **context)
     )
 
 
@@ -273,7 +273,7 @@ def note_new(request: HttpRequest, client: Client) -> HttpResponse:
         if note is not None:
             messages.success(request, _("Draft saved. Sign it when it is complete."))
             return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",
@@ -305,7 +305,7 @@ def note_edit(request: HttpRequest, client: Client, note_id: int) -> HttpRespons
     if saved:
         messages.success(request, _("Draft saved."))
         return redirect("courses:note_detail", client_id=client.pk, note_id=note.pk)
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",
@@ -327,7 +327,7 @@ def note_detail(request: HttpRequest, client: Client, note_id: int) -> HttpRespo
         for name in form_class.content_fields
     ]
     request.audited = note
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "course",

@@ -14,3 +14,7 @@ class DosingConfig(AppConfig):
         from kapcare.dosing import consent_withdrawal
 
         consent_withdrawal.register()
+        # Measures plans its before-each-dose questionnaires around the course's sessions.
+        from kapcare.dosing import dose_plan
+
+        dose_plan.register()

@@ -28,8 +28,10 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
+from kapcare.consent.selectors import latest_signature
 from kapcare.consent.withdrawal import LiveSessionNotice, register_withdrawal_effect
 from kapcare.dosing.models import DosingSession, DosingStatus
+from kapcare.dosing.services.common import audit, lock_session, transition_session
 from kapcare.dosing.states import AFTER_DOSE, AWAITING_DOSE, LIVE
 
 S = DosingStatus
@@ -67,7 +69,6 @@ def describe(client) -> list[LiveSessionNotice]:
 
 def apply(actor: Actor, client, reason: str) -> list[str]:
     """Inside the withdrawal's transaction: stop sessions not yet dosed; mark dosed ones."""
-    from kapcare.dosing.services.common import audit, lock_session, transition_session
 
     done = []
     for session in _in_progress(client):
@@ -107,7 +108,6 @@ def withdrawn_during(session: DosingSession):
     the live page's status panel)."""
     if session.status not in AFTER_DOSE:
         return None
-    from kapcare.consent.selectors import latest_signature
 
     signature = latest_signature(session.client)
     if signature is None or signature.withdrawn_at is None:

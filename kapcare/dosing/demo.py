@@ -33,6 +33,11 @@ from kapcare.dosing.models import (
 from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
 from kapcare.dosing.states import LIVE
 from kapcare.ledger.models import EntryKind, LedgerEntry
+from kapcare.ledger.selectors import available_lots
+from kapcare.measures.demo import answers_for
+from kapcare.measures.instrument_services import ensure_shipped_instruments
+from kapcare.measures.pre_dose import pre_dose_measures
+from kapcare.measures.services import record_response
 
 CHECK = {
     "identity_confirmed": True,
@@ -239,8 +244,6 @@ def _completed_history(course, staff, prescriber) -> None:
 
 def _in_the_chair(course, staff, nurse, prescriber) -> None:
     """A session today, dosed about fifty minutes ago, monitored every 15 minutes."""
-    from kapcare.ledger.selectors import available_lots
-
     if course.dosing_sessions.filter(status__in=LIVE).exists():
         return
     now = timezone.now()
@@ -308,11 +311,6 @@ def _in_the_chair(course, staff, nurse, prescriber) -> None:
 def _pre_session_questionnaires(session, course, at) -> None:
     """The questionnaires the schedule asks for before today's dose, filled in on arrival
     (the dose gate asks Measures for them)."""
-    from kapcare.measures.demo import answers_for
-    from kapcare.measures.instrument_services import ensure_shipped_instruments
-    from kapcare.measures.pre_dose import pre_dose_measures
-    from kapcare.measures.services import record_response
-
     ensure_shipped_instruments(clinic=course.clinic)
     therapist = Actor.for_user(_therapist_of(course), course.clinic)
     for measure in pre_dose_measures(session, timezone.now()):

@@ -19,6 +19,9 @@ from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
 from kapcare.dosing.models import MonitoringAlert, VitalSign
 from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.states import AWAITING_DOSE
+from kapcare.measures.forms import ResponseForm
+from kapcare.measures.pre_dose import pre_dose_measures
+from kapcare.measures.services import record_response
 
 CHANGED = "kc-session-changed"
 
@@ -199,9 +202,6 @@ def pre_dose_measure(request, client, session_id, code):
     """A pre-session questionnaire entered at the chair (read to the client, or from their
     paper form), through the Measures response service: scored, its risk alerts raised and its
     schedule slot answered exactly as on the Measures tab."""
-    from kapcare.measures.forms import ResponseForm
-    from kapcare.measures.pre_dose import pre_dose_measures
-    from kapcare.measures.services import record_response
 
     session = _session(request, client, session_id)
     actor = require_actor(request)

@@ -2,18 +2,15 @@
 at)` lists them with the pathway gates: pre-dose checks within thresholds, a signed dose order
 that covers today's dose, and stock that covers it.
 
-A gate is asked about a course. At the chair, `administer_dose` names the exact attempt (the
-session, the lot and location chosen) through `attempting(...)`, so the same gates judge the
-very dose about to be given; elsewhere (the course tab) they judge the course's checked-in
+A gate is asked about a course in a `GateContext`. At the chair, `administer_dose` names the
+exact attempt (the session, the lot and location chosen) in that context, so the same gates judge
+the very dose about to be given; elsewhere (the course tab) they judge the course's checked-in
 session, or say that none is.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,11 +18,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.courses.gates import Gate, register_gate
+from kapcare.courses.gates import Gate, GateContext, register_gate
 from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing import selectors
 from kapcare.dosing.models import PRODUCT_ROUTES, DoseOrder, DosingSession, Product
 from kapcare.dosing.rules import check_blocks, order_problems, remainder_mg, session_dose_mg
+from kapcare.ledger.selectors import available_lots, stock_problem
+from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
 
 @dataclass(frozen=True)
@@ -37,23 +36,19 @@ class Attempt:
     location: object
 
 
-_attempt: ContextVar[Attempt | None] = ContextVar("dosing_attempt", default=None)
+def _attempt(context: GateContext) -> Attempt | None:
+    """The attempt at the chair, if this context is one for this course."""
+    attempt = context.attempt
+    if isinstance(attempt, Attempt) and attempt.session.course_id == context.course.pk:
+        return attempt
+    return None
 
 
-@contextlib.contextmanager
-def attempting(attempt: Attempt) -> Iterator[None]:
-    token = _attempt.set(attempt)
-    try:
-        yield
-    finally:
-        _attempt.reset(token)
-
-
-def _target(course: TreatmentCourse) -> DosingSession | None:
-    attempt = _attempt.get()
-    if attempt is not None and attempt.session.course_id == course.pk:
+def _target(context: GateContext) -> DosingSession | None:
+    attempt = _attempt(context)
+    if attempt is not None:
         return attempt.session
-    return selectors.awaiting_session(course)
+    return selectors.awaiting_session(context.course)
 
 
 def _check_at(session: DosingSession | None, at: dt.datetime):
@@ -73,8 +68,6 @@ def measure_blocks(session: DosingSession, check, at: dt.datetime) -> list[str]:
     asks for before this session with no complete response (FACTS.md §4.3 interval history; the
     protocol's "required before each session": a ticked box is not a response), and a PHQ-9
     item 9 answered after the checks that they did not take in (FACTS.md §8)."""
-    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
-
     protocol = session.protocol
     measures = pre_dose_measures(session, at)
     out = []
@@ -101,11 +94,12 @@ def measure_blocks(session: DosingSession, check, at: dt.datetime) -> list[str]:
     return out
 
 
-def pre_dose_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+def pre_dose_gate(context: GateContext) -> Gate:
     """FACTS.md §4.3: the latest checks of the session, judged under its protocol version, and
     the pre-dose questionnaires its schedule asks for, present as responses in Measures."""
+    at = context.at
     label = _("Pre-dose checks complete and within thresholds")
-    session = _target(course)
+    session = _target(context)
     if session is None:
         return Gate("pre_dose", label, False, _("No session is checked in for a dose."))
     check = _check_at(session, at)
@@ -131,14 +125,15 @@ def order_facts(order: DoseOrder) -> dict:
     }
 
 
-def order_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+def order_gate(context: GateContext) -> Gate:
     """A signed order, not cancelled or expired, with sessions left, whose dose today is within
     the session's protocol limits (FACTS.md §4.1) or carries the prescriber's override."""
+    course, at = context.course, context.at
     label = _("A signed dose order covers today's dose")
     order = selectors.current_order(course)
     if order is None or order.signed_at > at:
         return Gate("dose_order", label, False, _("There is no signed dose order."))
-    session = _target(course)
+    session = _target(context)
     check = _check_at(session, at)
     protocol = (session.protocol if session else None) or order.protocol
     problems = order_problems(
@@ -165,16 +160,15 @@ def product_matches(order: DoseOrder, product) -> bool:
     )
 
 
-def stock_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
+def stock_gate(context: GateContext) -> Gate:
     """Enough of a usable lot (not expired, location not blocked by a count discrepancy) for
     the dose and the rest of the units it opens; at the chair, the lot actually chosen."""
-    from kapcare.ledger.selectors import available_lots, stock_problem
-
+    course, at = context.course, context.at
     label = _("Stock on hand covers the dose")
     order = selectors.current_order(course)
     if order is None:
         return Gate("stock", label, False, _("There is no dose order to check stock against."))
-    session = _target(course)
+    session = _target(context)
     check = _check_at(session, at)
     dose = session_dose_mg(
         dose_mg=order.dose_mg,
@@ -183,8 +177,8 @@ def stock_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
     )
     if dose is None:
         return Gate("stock", label, False, _("The dose is known once the client is weighed."))
-    attempt = _attempt.get()
-    if attempt is not None and attempt.session.course_id == course.pk:
+    attempt = _attempt(context)
+    if attempt is not None:
         product = attempt.lot.product
         if not product_matches(order, product):
             return Gate(
@@ -219,5 +213,7 @@ def stock_gate(course: TreatmentCourse, at: dt.datetime) -> Gate:
 
 
 def register() -> None:
-    for check in (pre_dose_gate, order_gate, stock_gate):
-        register_gate(check)
+    """The dosing app's per-dose gates (called from DosingConfig.ready)."""
+    register_gate("pre_dose", pre_dose_gate, order=100)
+    register_gate("dose_order", order_gate, order=110)
+    register_gate("stock", stock_gate, order=120)

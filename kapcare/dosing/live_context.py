@@ -26,6 +26,7 @@ from kapcare.dosing.rules import session_dose_mg
 from kapcare.dosing.services.checks import FORM_FIELDS
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, AWAITING_DOSE, FINAL, REMS_RECORDABLE, STEPS
+from kapcare.ledger.selectors import available_lots
 from kapcare.measures.forms import ResponseForm
 from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
@@ -119,7 +120,6 @@ def alerts_by_reading(alerts) -> list[dict]:
 
 
 def stock_options(session: DosingSession, order) -> list:
-    from kapcare.ledger.selectors import available_lots
 
     if order is None:
         return []

@@ -16,10 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_context import live_context, panel_context, stock_options
@@ -38,7 +37,7 @@ def _page(request, client, session, status=200, **bound) -> HttpResponse:
     return render(
         request,
         "dosing/live.html",
-        _client_context(request, client, "dosing", **context),
+        client_page_context(request, client, "dosing", **context),
         status=status,
     )
 

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.clients.permissions import ClientAction, can, clients_visible_to
+from kapcare.dosing.models import DosingSession
 
 CHAIR_ROLES = (Role.NURSE, Role.PRESCRIBER)
 SESSION_ROLES = (Role.NURSE, Role.PRESCRIBER, Role.THERAPIST)
@@ -52,7 +53,6 @@ def sees_todays_sessions(actor: Actor) -> bool:
 
 def sessions_visible_to(actor: Actor) -> QuerySet:
     """Dosing sessions at the actor's clinic whose clients the actor may see clinically."""
-    from kapcare.dosing.models import DosingSession
 
     visible = clients_visible_to(actor, ClientAction.VIEW_CLINICAL)
     return DosingSession.objects.filter(clinic=actor.clinic, client__in=visible)

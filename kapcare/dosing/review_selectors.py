@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from kapcare.accounts.actor import Actor
-from kapcare.accounts.models import Role
+from kapcare.accounts.models import Role, User
 from kapcare.clients.models import CareTeamMember
 from kapcare.dosing.models import (
     DosingSession,
@@ -73,3 +73,11 @@ def review_for_actor_or_404(actor: Actor, request_id: int) -> ReviewRequest:
     if request is None:
         raise Http404("No such review request.")
     return request
+
+
+def prescribers_to_ask(session: DosingSession) -> list[User]:
+    """The active prescribers on the client's care team."""
+    ids = session.client.care_team.filter(role=Role.PRESCRIBER, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))

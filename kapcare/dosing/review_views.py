@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.prg import post_action
 from kapcare.dosing import selectors
 from kapcare.dosing.forms import attach_errors
@@ -94,7 +93,7 @@ def review(request: HttpRequest, client: Client, session_id: int, request_id: in
     latest = session_review(session)
     still_waiting = bool(latest and latest.pk == review_request.pk and latest.still_waiting)
     request.audited = review_request
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "dosing",

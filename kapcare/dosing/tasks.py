@@ -8,13 +8,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kapcare.dosing.models import ReviewRequest, ReviewStatus
+from kapcare.dosing.review_selectors import prescribers_to_ask
 
 
 @task()
 def notify_prescribers_of_review(request_id: int, url: str) -> int:
     """E-mail the care team's prescribers that a client at the chair is waiting for them."""
-    from kapcare.dosing.services.review import prescribers_to_ask
-
     request = (
         ReviewRequest.objects.select_related("clinic", "session__client")
         .filter(pk=request_id)

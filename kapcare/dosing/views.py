@@ -13,10 +13,9 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.dosing import forms, selectors, services
@@ -42,7 +41,7 @@ def _tab(request, client, order_form=None, schedule_form=None, status=200) -> Ht
     return render(
         request,
         "dosing/tab.html",
-        _client_context(request, client, "dosing", **context),
+        client_page_context(request, client, "dosing", **context),
         status=status,
     )
 

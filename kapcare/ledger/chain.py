@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.models import Clinic
-from kapcare.core.hashchain import locked_head, verify_rows
+from kapcare.audit.hashchain import locked_head, verify_rows
 from kapcare.ledger import rules
 from kapcare.ledger.models import GENESIS_HASH, Balance, LedgerChain, LedgerEntry
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils.translation import gettext as _
 
-from kapcare.core import hashchain
+from kapcare.audit import hashchain
 
 MG = Decimal("0.001")
 UNITS = Decimal("0.0001")

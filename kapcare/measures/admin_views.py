@@ -12,7 +12,7 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.courses.models import Condition
+from kapcare.clients.conditions import Condition
 from kapcare.measures import instrument_services, selectors
 from kapcare.measures.forms import (
     DefinitionUploadForm,

@@ -14,14 +14,12 @@ deferred task, the `escalate_risk_alerts` sweep and a retry can all run without 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import default_task_backend
-from django_tasks.exceptions import InvalidTaskError
 
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
@@ -29,8 +27,6 @@ from kapcare.audit.services import record_event
 from kapcare.measures.models import Response, RiskAlert
 from kapcare.measures.permissions import can_acknowledge_alert
 from kapcare.measures.scoring import AlertHit
-
-logger = logging.getLogger(__name__)
 
 
 def raise_alerts(
@@ -63,18 +59,28 @@ def raise_alerts(
     return alerts
 
 
-def enqueue_alert_tasks(alert: RiskAlert) -> None:
-    """Notify now; escalate at `escalate_after` when the task backend can defer a task. When it
-    cannot (the immediate backend used in development), `manage.py escalate_risk_alerts`, run
-    every few minutes, does the escalation; it is safe to run both."""
-    from kapcare.measures import tasks
+# What happens after an alert is raised or escalated (notify the care team, schedule the
+# escalation, notify the admins) is background work in kapcare.measures.tasks, whose tasks call
+# back into this module. So that this module does not import them, tasks registers its
+# reactions here from MeasuresConfig.ready; they run after the transaction commits.
+AlertHook = Callable[[RiskAlert], None]
+ON_RAISED: list[AlertHook] = []
+ON_ESCALATED: list[AlertHook] = []
 
-    tasks.notify_care_team.enqueue(alert.pk)
-    if default_task_backend.supports_defer:
-        try:
-            tasks.escalate_alert.using(run_after=alert.escalate_after).enqueue(alert.pk)
-        except InvalidTaskError:  # pragma: no cover - a backend that refuses this run_after
-            logger.warning("Could not defer escalation of risk alert %s", alert.pk)
+
+def on_alert_raised(hook: AlertHook) -> None:
+    if hook not in ON_RAISED:
+        ON_RAISED.append(hook)
+
+
+def on_alert_escalated(hook: AlertHook) -> None:
+    if hook not in ON_ESCALATED:
+        ON_ESCALATED.append(hook)
+
+
+def enqueue_alert_tasks(alert: RiskAlert) -> None:
+    for hook in ON_RAISED:
+        hook(alert)
 
 
 @transaction.atomic
@@ -127,9 +133,7 @@ def escalate_alert(*, alert_id: int, now: dt.datetime) -> bool:
         obj=alert,
         summary=_("Risk alert escalated to the clinic admin: not acknowledged in time"),
     )
-    from kapcare.measures import tasks
-
-    transaction.on_commit(lambda: tasks.notify_admins_of_escalation.enqueue(alert.pk))
+    transaction.on_commit(lambda: [hook(alert) for hook in ON_ESCALATED])
     return True
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -24,7 +23,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
-from kapcare.dosing.models import DosingSession, DosingStatus
+from kapcare.measures.dose_plans import planned_doses
 from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import AssignmentStatus, MeasureAssignment, Timepoint
 from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
@@ -51,11 +50,7 @@ def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int
         grace_days=settings.grace_days,
     )
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
-    sessions: dict[int, list[DosingSession]] = defaultdict(list)
-    for session in DosingSession.objects.filter(course__in=courses).only(
-        "id", "course_id", "number", "scheduled_for", "status"
-    ):
-        sessions[session.course_id].append(session)
+    sessions = planned_doses(courses)
     existing: dict[tuple[int, str, str], MeasureAssignment] = {
         (a.course_id, a.instrument_code, a.slot): a
         for a in MeasureAssignment.objects.select_for_update().filter(course__in=courses)
@@ -70,9 +65,7 @@ def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int
             closed_on=_local_date(course.closed_at, zone),
         )
         doses = [
-            DoseFacts(
-                s.number, _local_date(s.scheduled_for, zone), s.status == DosingStatus.ABORTED
-            )
+            DoseFacts(s.number, _local_date(s.scheduled_for, zone), s.aborted)
             for s in sessions[course.pk]
         ]
         planned_slots = set()
@@ -90,7 +83,7 @@ def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int
                         instrument_code=planned.instrument_code,
                         timepoint=planned.timepoint,
                         slot=planned.slot,
-                        dosing_session=session,
+                        dosing_session_id=session.session_id if session else None,
                         follow_up_months=planned.follow_up_months,
                         available_from=planned.available_from,
                         due_by=planned.due_by,

@@ -3,15 +3,21 @@ e-mail is not a safe place for health information, so they only send people to k
 
 from __future__ import annotations
 
+import logging
+
 from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django_tasks import default_task_backend, task
+from django_tasks.exceptions import InvalidTaskError
 
 from kapcare.accounts.models import Membership, Role
 from kapcare.clients.models import CareTeamMember
 from kapcare.measures.alerts import escalate_alert as escalate
+from kapcare.measures.alerts import on_alert_escalated, on_alert_raised
 from kapcare.measures.models import RiskAlert
+
+logger = logging.getLogger(__name__)
 
 
 def _send(recipients: list[str], subject: str, body: str) -> int:
@@ -65,3 +71,25 @@ def notify_admins_of_escalation(alert_id: int) -> int:
         )
         % {"clinic": alert.clinic.name},
     )
+
+
+def enqueue_alert_tasks(alert: RiskAlert) -> None:
+    """Notify now; escalate at `escalate_after` when the task backend can defer a task. When it
+    cannot (the immediate backend used in development), `manage.py escalate_risk_alerts`, run
+    every few minutes, does the escalation; it is safe to run both."""
+    notify_care_team.enqueue(alert.pk)
+    if default_task_backend.supports_defer:
+        try:
+            escalate_alert.using(run_after=alert.escalate_after).enqueue(alert.pk)
+        except InvalidTaskError:  # pragma: no cover - a backend that refuses this run_after
+            logger.warning("Could not defer escalation of risk alert %s", alert.pk)
+
+
+def enqueue_escalation_notice(alert: RiskAlert) -> None:
+    notify_admins_of_escalation.enqueue(alert.pk)
+
+
+def register() -> None:
+    """Called from MeasuresConfig.ready: alerts' reactions are these tasks."""
+    on_alert_raised(enqueue_alert_tasks)
+    on_alert_escalated(enqueue_escalation_notice)

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.links import LinkChannel, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.measures import alerts as alert_services
@@ -49,7 +48,7 @@ def _overview_context(request: HttpRequest, client: Client, **extra) -> dict:
         sync_schedules(clinic=client.clinic, courses=[course])
     definitions = _definitions(client)
     today = client.clinic.today()
-    return _client_context(
+    return client_page_context(
         request,
         client,
         "measures",
@@ -114,7 +113,7 @@ def enter(request: HttpRequest, client: Client, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The response is saved."))
             return redirect("measures:response", client_id=client.pk, response_id=response.pk)
-    context = _client_context(
+    context = client_page_context(
         request, client, "measures", definition=definition, form=form, assignment=assignment
     )
     return render(request, "measures/enter.html", context)
@@ -157,7 +156,7 @@ def response_detail(request: HttpRequest, client: Client, response_id: int) -> H
     }
     request.audited = response
     alerts = list(response.alerts.select_related("acknowledged_by"))
-    context = _client_context(
+    context = client_page_context(
         request,
         client,
         "measures",

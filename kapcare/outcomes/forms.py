@@ -7,8 +7,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kapcare.clients.conditions import Condition
 from kapcare.core.decimals import decimal_form_field
-from kapcare.courses.models import Condition
 from kapcare.outcomes.cohorts import route_available
 from kapcare.outcomes.config import DEFAULT_ANXIETY_MEASURE
 from kapcare.outcomes.models import (

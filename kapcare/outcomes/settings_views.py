@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
-from kapcare.courses.models import Condition
+from kapcare.clients.conditions import Condition
 from kapcare.outcomes import selectors, services
 from kapcare.outcomes.config import (
     DEFAULT_ANXIETY_MEASURE,

@@ -22,9 +22,9 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.conditions import Condition
 from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
-from kapcare.courses.models import Condition
 from kapcare.dosing.models import DoseOrder
 from kapcare.outcomes import cohorts, selectors
 from kapcare.outcomes.charts import RateChart, rates_size, rates_svg, svg_pixels

@@ -11,3 +11,7 @@ class ScreeningConfig(AppConfig):
         from kapcare.screening.services import screen_completed_intake
 
         on_intake_completed(screen_completed_intake)
+        # Eligibility joins the gate registry in front of every dose.
+        from kapcare.screening import gates
+
+        gates.register()

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from kapcare.clients.models import CareTeamMember
 from kapcare.core.versioning import latest
 from kapcare.courses.states import CLOSED
 from kapcare.screening.default_rules import DEFAULT_RULES
@@ -125,7 +126,6 @@ def intakes_screened_for(*, clinic_id: int, member) -> list[Screening]:
     """Intakes completed and screened automatically in the last week for clients on `member`'s
     care team: the newest screening of each open course, when kapcare made it (nobody has
     screened again since). One query."""
-    from kapcare.clients.models import CareTeamMember
 
     newest = Screening.objects.filter(course=OuterRef("course")).order_by("-screened_at", "-id")
     return list(

@@ -12,17 +12,16 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
-from kapcare.clients.access import client_page
+from kapcare.clients.access import client_page, client_page_context
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
-from kapcare.clients.views import _client_context
 from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.prg import post_action
 from kapcare.core.sources import source_title
-from kapcare.courses.gates import eligibility_gate
+from kapcare.courses.gates import GateContext
 from kapcare.courses.selectors import current_course
 from kapcare.screening import selectors, services
-from kapcare.screening.catalogue import CONDITIONS
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.forms import (
     OverrideForm,
@@ -30,6 +29,7 @@ from kapcare.screening.forms import (
     ReviewForm,
     RuleEditFormSet,
 )
+from kapcare.screening.gates import eligibility_gate
 from kapcare.screening.models import DecisionBasis, RuleKind, ScreeningOutcome
 from kapcare.screening.rules import describe_condition, describe_evidence
 
@@ -101,7 +101,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
             screening=screening,
             decisions=decisions,
             current_protocol=protocol,
-            gate=eligibility_gate(course, timezone.now()),
+            gate=eligibility_gate(GateContext(course=course, at=timezone.now())),
         )
         if screening is not None:
             on_this = [d for d in decisions if d.screening_id == screening.pk]
@@ -151,7 +151,7 @@ def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
     return render(
         request,
         "screening/overview.html",
-        _client_context(request, client, "screening", **context),
+        client_page_context(request, client, "screening", **context),
     )
 
 

@@ -335,7 +335,7 @@ def test_mfa_verify_does_not_redirect_off_site(clinic):
 
     # Then they land on kapcare's home page, not the other site
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")
 
 
 def test_switching_to_a_clinic_one_does_not_work_at_is_refused(staff, other_clinic, login):
@@ -347,7 +347,7 @@ def test_switching_to_a_clinic_one_does_not_work_at_is_refused(staff, other_clin
     http.post(reverse("accounts:switch_clinic"), {"clinic": other_clinic.pk})
 
     # Then they stay at their own clinic and still cannot see the other clinic's clients
-    assert http.get(reverse("core:home")).context["clinic"] != other_clinic
+    assert http.get(reverse("home:home")).context["clinic"] != other_clinic
     response = http.get(reverse("clients:detail", args=[foreign_client.pk]))
     assert response.status_code == 404
 

@@ -49,7 +49,7 @@ def test_a_background_poll_does_not_count_as_activity(staff, login):
 
     # When a polling element on her page asks for a fragment, marked as a background request
     response = http.get(
-        reverse("core:home"), headers={"HX-Request": "true", BACKGROUND_HEADER: "poll"}
+        reverse("home:home"), headers={"HX-Request": "true", BACKGROUND_HEADER: "poll"}
     )
 
     # Then it is answered, but the idle clock is not restarted
@@ -64,7 +64,7 @@ def test_a_background_poll_after_the_timeout_signs_the_session_out(staff, login)
 
     # When the page's poll arrives
     response = http.get(
-        reverse("core:home"), headers={"HX-Request": "true", BACKGROUND_HEADER: "poll"}
+        reverse("home:home"), headers={"HX-Request": "true", BACKGROUND_HEADER: "poll"}
     )
 
     # Then the session is over and HTMX is sent to the sign-in page
@@ -78,7 +78,7 @@ def test_an_htmx_request_the_nurse_makes_still_counts_as_activity(staff, login):
     before = _set_last_seen(http, 600)
 
     # When she does something that sends an ordinary HTMX request
-    http.get(reverse("core:home"), headers={"HX-Request": "true"})
+    http.get(reverse("home:home"), headers={"HX-Request": "true"})
 
     # Then the idle clock starts again
     assert _last_seen(http) > before + 500
@@ -127,7 +127,7 @@ def client_on_team(clinic, staff):
     return record
 
 
-@pytest.mark.parametrize("page", ["clients:list", "clients:detail", "core:home"])
+@pytest.mark.parametrize("page", ["clients:list", "clients:detail", "home:home"])
 def test_signed_in_pages_are_not_stored_by_the_browser(page, staff, login, client_on_team):
     # Given a therapist signed in
     http = login(staff[Role.THERAPIST])

@@ -198,7 +198,7 @@ def test_another_clinics_staff_cannot_be_changed(admin_actor, other_clinic):
 def test_deactivation_ends_every_session_of_that_user_at_once(admin_actor, staff, clinic):
     nurse = staff[Role.NURSE]
     browser = signed_in(nurse)
-    assert browser.get(reverse("core:home")).status_code == 200
+    assert browser.get(reverse("home:home")).status_code == 200
     bystander = signed_in(staff[Role.THERAPIST])
 
     staff_services.deactivate_staff_member(actor=admin_actor, user=nurse, reason="left")
@@ -207,9 +207,9 @@ def test_deactivation_ends_every_session_of_that_user_at_once(admin_actor, staff
     assert not nurse.is_active
     owners = [s.get_decoded().get(SESSION_KEY) for s in Session.objects.all()]
     assert str(nurse.pk) not in owners
-    response = browser.get(reverse("core:home"))
+    response = browser.get(reverse("home:home"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    assert bystander.get(reverse("core:home")).status_code == 200
+    assert bystander.get(reverse("home:home")).status_code == 200
     event = AuditEvent.objects.filter(object_type="staff").latest("id")
     assert event.details["sessions_ended"] == 1 and event.details["is_active"] is False
 
@@ -281,7 +281,7 @@ def test_reset_authenticator_with_a_second_admin_removes_devices_ends_sessions_a
 
     assert not TOTPDevice.objects.filter(user=nurse).exists()
     assert not StaticDevice.objects.filter(user=nurse).exists()
-    assert browser.get(reverse("core:home")).status_code == 302
+    assert browser.get(reverse("home:home")).status_code == 302
     event = AuditEvent.objects.filter(object_type="staff").latest("id")
     assert event.details["witness_id"] == second.pk
     assert second.email in event.summary
@@ -290,7 +290,7 @@ def test_reset_authenticator_with_a_second_admin_removes_devices_ends_sessions_a
     # At the next sign-in the ordinary enrolment flow asks for a new authenticator.
     http = DjangoClient()
     http.post(reverse("accounts:login"), {"username": nurse.email, "password": TEST_PASSWORD})
-    response = http.get(reverse("core:home"))
+    response = http.get(reverse("home:home"))
     assert response.status_code == 302 and reverse("accounts:mfa_setup") in response["Location"]
 
 

@@ -116,7 +116,7 @@ def test_staff_page_queries_are_bounded(as_admin, staff, clinic, django_assert_m
 
 
 def test_admin_nav_links_to_staff(as_admin):
-    html = as_admin.get(reverse("core:home")).content.decode()
+    html = as_admin.get(reverse("home:home")).content.decode()
     assert f'href="{reverse("staff:list")}"' in html
 
 
@@ -162,7 +162,7 @@ def test_invite_accept_set_password_then_enrol_mfa(
     )
     assert done.status_code == 302 and done["Location"].startswith(reverse("accounts:mfa_setup"))
     assert invitee.session[SESSION_KEY] == str(user.pk)
-    assert invitee.get(reverse("core:home"))["Location"].startswith(reverse("accounts:mfa_setup"))
+    assert invitee.get(reverse("home:home"))["Location"].startswith(reverse("accounts:mfa_setup"))
 
     # The same link does not work twice.
     again = DjangoClient().get(link)

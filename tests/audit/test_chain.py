@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 
 from kapcare.audit.append_only import APPEND_ONLY_TABLES, create_statements, drop_statements
 from kapcare.audit.chain import HASHED_FIELDS, hashed_values, verify_audit_chain
+from kapcare.audit.hashchain import GENESIS_HASH, content_hash
 from kapcare.audit.models import NO_CLINIC, AuditAction, AuditChain, AuditEvent
 from kapcare.audit.services import record_event, record_security_event
-from kapcare.core.hashchain import GENESIS_HASH, content_hash
 
 TABLE = "audit_auditevent"
 

@@ -84,7 +84,7 @@ def test_about_page_is_public_and_explains_kap_with_a_call_to_action():
 
 @pytest.mark.django_db
 def test_landing_page_links_anonymous_visitors_to_the_about_page():
-    response = DjangoClient().get(reverse("core:landing"))
+    response = DjangoClient().get(reverse("home:landing"))
 
     assert response.status_code == 200
     assert f'href="{reverse("public:about")}"' in response.content.decode()
@@ -309,15 +309,15 @@ def test_queue_pages_cost_a_bounded_number_of_queries(
 def test_main_nav_shows_inquiries_to_the_front_desk_only(staff, login):
     url = reverse("inquiries:queue")
     assert (
-        f'href="{url}"' in login(staff[Role.FRONT_DESK]).get(reverse("core:home")).content.decode()
+        f'href="{url}"' in login(staff[Role.FRONT_DESK]).get(reverse("home:home")).content.decode()
     )
     assert (
         f'href="{url}"'
-        in login(staff[Role.CLINIC_ADMIN]).get(reverse("core:home")).content.decode()
+        in login(staff[Role.CLINIC_ADMIN]).get(reverse("home:home")).content.decode()
     )
     assert (
         f'href="{url}"'
-        not in login(staff[Role.THERAPIST]).get(reverse("core:home")).content.decode()
+        not in login(staff[Role.THERAPIST]).get(reverse("home:home")).content.decode()
     )
 
 
@@ -350,7 +350,7 @@ def test_detail_shows_the_inquiry_and_audits_the_view(
 ):
     inquiry = make_inquiry(clinic, hopes="Sleep through the night.", phone="(503) 555-0142")
     http = login(staff[Role.FRONT_DESK])
-    http.get(reverse("core:home"))
+    http.get(reverse("home:home"))
 
     # 12: the audit row appends to the clinic's hash chain (head created, then locked and moved).
     with django_assert_max_num_queries(12):
@@ -445,7 +445,7 @@ def test_convert_page_shows_the_name_and_is_audited(
 ):
     inquiry = make_inquiry(clinic, first_name="Ines", last_name="Duarte")
     http = login(staff[Role.FRONT_DESK])
-    http.get(reverse("core:home"))
+    http.get(reverse("home:home"))
 
     # 12: the audit row appends to the clinic's hash chain (head created, then locked and moved).
     with django_assert_max_num_queries(12):

@@ -13,10 +13,10 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.clients import pathway
+from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, Intake, LinkPurpose, PregnancyStatus, SuicideRisk
 from kapcare.clients.models.links import hash_token
-from kapcare.screening.catalogue import CONDITIONS
 from tests.clients.test_inquiries import assert_csp_clean
 from tests.factories import ClientFactory, make_staff
 
@@ -157,7 +157,7 @@ def test_detail_shows_the_intake_and_is_audited(
     client_record, staff, front_desk, django_assert_max_num_queries
 ):
     _save_intake(client_record, staff[Role.THERAPIST])
-    front_desk.get(reverse("core:home"))
+    front_desk.get(reverse("home:home"))
 
     with django_assert_max_num_queries(14):
         response = front_desk.get(_intake_url("detail", client_record))
@@ -182,7 +182,7 @@ def test_edit_form_groups_history_checkboxes_and_prefills_the_emergency_contact(
 ):
     client_record.emergency_contact_name = "Pat Ashby"
     client_record.save()
-    front_desk.get(reverse("core:home"))
+    front_desk.get(reverse("home:home"))
 
     with django_assert_max_num_queries(14):
         response = front_desk.get(_intake_url("edit", client_record))
@@ -308,7 +308,7 @@ def test_only_a_clinician_records_the_suicide_risk_assessment(client_record, sta
 def test_a_link_is_made_once_shown_with_a_copy_button_and_expires_in_7_days(
     client_record, staff, front_desk, django_assert_max_num_queries
 ):
-    front_desk.get(reverse("core:home"))
+    front_desk.get(reverse("home:home"))
 
     # 16: the audit row appends to the clinic's hash chain (+2).
     with django_assert_max_num_queries(16):

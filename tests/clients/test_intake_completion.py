@@ -139,11 +139,11 @@ def test_a_completed_intake_is_screened_at_once_and_the_care_team_is_told(
     assert f"https://kap.example.org{overview}" in message.body
     # in-app: the care team's home page, under "Needs you now"
     for role in (Role.THERAPIST, Role.NURSE):
-        home = login(staff[role]).get(reverse("core:home")).content.decode()
+        home = login(staff[role]).get(reverse("home:home")).content.decode()
         assert "Intakes completed and screened" in home and "Rowan Ashby" in home
     assert (
         "Intakes completed"
-        not in login(staff[Role.FRONT_DESK]).get(reverse("core:home")).content.decode()
+        not in login(staff[Role.FRONT_DESK]).get(reverse("home:home")).content.decode()
     )
 
 

@@ -73,7 +73,7 @@ def test_bad_settings_are_shown_at_the_field_and_nothing_is_saved(clinic, staff,
 def test_the_home_page_is_the_clinics_own_site(clinic, staff, login):
     _save_settings(login(staff[Role.CLINIC_ADMIN]))
 
-    html = DjangoClient().get(reverse("core:landing")).content.decode()
+    html = DjangoClient().get(reverse("home:landing")).content.decode()
 
     assert "kapcare helps a clinic" not in html
     for shown in (
@@ -96,7 +96,7 @@ def test_every_public_page_has_the_clinics_navigation(clinic, staff, client_reco
         purpose=LinkPurpose.INTAKE,
     )
     pages = [
-        reverse("core:landing"),
+        reverse("home:landing"),
         reverse("public:about"),
         reverse("public:contact"),
         reverse("public:contact_thanks"),
@@ -107,6 +107,6 @@ def test_every_public_page_has_the_clinics_navigation(clinic, staff, client_reco
         html = DjangoClient().get(page).content.decode()
         nav = html[html.index('aria-label="Main"') :][:3000]
         assert "Harbor Light" in nav, page
-        for target in ("core:landing", "public:about", "public:contact"):
+        for target in ("home:landing", "public:about", "public:contact"):
             assert f'href="{reverse(target)}"' in nav, (page, target)
         assert "12 Harbor" not in html or "Harbor Light" in html

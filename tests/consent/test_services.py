@@ -15,6 +15,7 @@ from kapcare.audit.models import AuditEvent
 from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, LinkPurpose
 from kapcare.consent.defaults import DEFAULT_BODY
+from kapcare.consent.gates import consent_gate
 from kapcare.consent.models import ConsentSignature
 from kapcare.consent.selectors import consent_problem
 from kapcare.consent.services import (
@@ -26,7 +27,7 @@ from kapcare.consent.services import (
     text_sha256,
     withdraw_consent,
 )
-from kapcare.courses.gates import consent_gate
+from kapcare.courses.gates import GateContext
 from kapcare.courses.models import CourseStatus
 from tests.factories import ClientFactory
 from tests.pathway import actor, screened_course
@@ -112,7 +113,7 @@ def test_signing_a_version_that_is_no_longer_current_is_refused(clinic, staff, c
 def test_withdrawing_fails_the_consent_gate_at_once(clinic, staff, client_record):
     course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
     _sign(staff["front_desk"], clinic, client_record)
-    assert consent_gate(course, timezone.now()).passed
+    assert consent_gate(GateContext(course=course, at=timezone.now())).passed
 
     count = withdraw_consent(
         actor=actor(staff["therapist"], clinic),
@@ -123,7 +124,7 @@ def test_withdrawing_fails_the_consent_gate_at_once(clinic, staff, client_record
     )
 
     assert count == 1
-    gate = consent_gate(course, timezone.now())
+    gate = consent_gate(GateContext(course=course, at=timezone.now()))
     assert not gate.passed and "withdrew" in gate.reason
     signature = ConsentSignature.objects.get()
     assert signature.withdrawal_reason == "Changed my mind"
@@ -131,7 +132,7 @@ def test_withdrawing_fails_the_consent_gate_at_once(clinic, staff, client_record
     assert AuditEvent.objects.filter(summary="Consent withdrawn", client=client_record).exists()
     # Signing again restores it.
     _sign(staff["front_desk"], clinic, client_record)
-    assert consent_gate(course, timezone.now()).passed
+    assert consent_gate(GateContext(course=course, at=timezone.now())).passed
 
 
 def test_withdrawing_with_nothing_signed_changes_nothing(clinic, staff, client_record):
@@ -158,10 +159,10 @@ def test_a_new_version_fails_the_gate_until_the_client_signs_it(clinic, staff, c
         actor=actor(staff["clinic_admin"], clinic),
     )
 
-    gate = consent_gate(course, timezone.now())
+    gate = consent_gate(GateContext(course=course, at=timezone.now()))
     assert not gate.passed and "version 2" in gate.reason
     _sign(staff["front_desk"], clinic, client_record, document=v2)
-    assert consent_gate(course, timezone.now()).passed
+    assert consent_gate(GateContext(course=course, at=timezone.now())).passed
 
 
 def test_staff_off_the_clients_clinic_cannot_sign_for_them(clinic, other_clinic, staff):

@@ -15,10 +15,11 @@ from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, LinkPurpose
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
+from kapcare.consent.gates import consent_gate
 from kapcare.consent.models import ConsentDocument, ConsentSignature
 from kapcare.consent.selectors import consent_problem
 from kapcare.consent.services import ensure_document, publish_document, text_sha256
-from kapcare.courses.gates import consent_gate
+from kapcare.courses.gates import GateContext
 from kapcare.courses.models import CourseStatus
 from tests.factories import ClientFactory, make_staff
 from tests.pathway import actor, screened_course, sign_current_consent
@@ -261,7 +262,7 @@ def test_a_link_signs_on_a_phone_and_is_spent(clinic, staff, client_record, logi
     signature = ConsentSignature.objects.get()
     assert signature.witnessed_by is None and signature.user_agent == "Phone/1.0"
     assert ClientLink.objects.get().used_at is not None
-    assert consent_gate(course, timezone.now()).passed
+    assert consent_gate(GateContext(course=course, at=timezone.now())).passed
     # Reuse, by either method, is a plain 404.
     assert phone.get(public).status_code == 404
     assert phone.post(public, _signing(document)).status_code == 404
@@ -384,7 +385,7 @@ def test_withdrawal_is_confirmed_then_takes_effect_at_once(
     )
 
     assert response.status_code == 302
-    assert not consent_gate(course, timezone.now()).passed
+    assert not consent_gate(GateContext(course=course, at=timezone.now())).passed
     text = _text(http.get(_url(client_record)))
     assert "Wants to stop" in text and "withdrew consent" in text
 
@@ -490,9 +491,9 @@ def test_the_document_list_costs_the_same_queries_however_many_versions(
 
 
 def test_nav_shows_protocols_and_consent_documents_to_the_right_roles(staff, login):
-    admin = _text(login(staff[Role.CLINIC_ADMIN]).get(reverse("core:home")))
-    prescriber = _text(login(staff[Role.PRESCRIBER]).get(reverse("core:home")))
-    therapist = _text(login(staff[Role.THERAPIST]).get(reverse("core:home")))
+    admin = _text(login(staff[Role.CLINIC_ADMIN]).get(reverse("home:home")))
+    prescriber = _text(login(staff[Role.PRESCRIBER]).get(reverse("home:home")))
+    therapist = _text(login(staff[Role.THERAPIST]).get(reverse("home:home")))
 
     assert reverse("protocols:screening") in admin and reverse("consent_docs:list") in admin
     assert (

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditEvent
+from kapcare.consent.gates import consent_gate
 from kapcare.consent.models import ConsentSignature
 from kapcare.consent.selectors import consent_problem
 from kapcare.consent.services import withdraw_consent
-from kapcare.courses.gates import consent_gate
+from kapcare.courses.gates import GateContext
 from kapcare.dosing import services as dosing
 from kapcare.dosing.models import DosingSession, DosingStatus, SessionStatusChange
 from kapcare.dosing.monitoring_rules import DISCHARGE_CRITERIA
@@ -115,7 +116,7 @@ def test_withdrawal_stops_a_session_not_yet_dosed(clinic, staff, client_record, 
     assert session.abort_reason == "Consent withdrawn: Does not want to continue"
     change = SessionStatusChange.objects.get(session=session, to_status=S.ABORTED)
     assert change.changed_by == staff["front_desk"]
-    assert not consent_gate(ctx["course"], timezone.now()).passed
+    assert not consent_gate(GateContext(course=ctx["course"], at=timezone.now())).passed
     panel = login(staff["nurse"]).get(
         reverse("dosing:panel", args=[client_record.pk, session.pk])
         + f"?rev={rev}&status=pre_dose_checks",

@@ -265,7 +265,7 @@ def test_each_transition_is_audited(clinic, staff, client_record):
 
 
 def test_integration_overdue_lists_sessions_past_their_window(clinic, staff, client_record):
-    from kapcare.courses.selectors import integration_overdue
+    from kapcare.dosing.integration_selectors import integration_overdue
     from kapcare.dosing.models import DosingSession
 
     course = ready_course(clinic=clinic, staff=staff, client=client_record)

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kapcare.core.demo import load_demo
 from kapcare.dosing.models import (
     Administration,
     Discharge,
@@ -16,6 +15,7 @@ from kapcare.dosing.models import (
     PreDoseCheck,
     VitalSign,
 )
+from kapcare.home.demo import load_demo
 from kapcare.ledger.chain import verify_chain
 
 pytestmark = pytest.mark.django_db

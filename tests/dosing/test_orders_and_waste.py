@@ -356,8 +356,8 @@ def test_the_iv_helper_session_still_wastes_what_was_not_infused(clinic, staff, 
 
 
 def test_every_dosed_demo_session_is_counted_on_its_order():
-    from kapcare.core.demo import load_demo
     from kapcare.dosing import selectors
+    from kapcare.home.demo import load_demo
 
     clinic, _ = load_demo()
     dosed = DosingSession.objects.filter(clinic=clinic, dose_started_at__isnull=False)

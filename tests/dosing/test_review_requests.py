@@ -70,13 +70,13 @@ def test_the_nurse_asks_and_the_care_team_prescriber_is_told(
     assert len(queued) == 1 and queued[0].args[0] == request.pk
     assert queued[0].args[1].endswith(reverse("dosing_clinic:review", args=[request.pk]))
     # The prescriber's home page leads with it, and the nav shows a badge
-    home = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    home = login(staff["prescriber"]).get(reverse("home:home")).content.decode()
     assert f'data-chair-review="{request.pk}"' in home and "Waiting in the chair" in home
     assert "data-chair-reviews-badge" in home
     assert _url("review", client_record, ctx["session"], request_id=request.pk) in home
     # A prescriber who is not on this client's care team is not asked
     outsider = make_staff(clinic, Role.PRESCRIBER, full_name="Other Prescriber")
-    other_home = login(outsider).get(reverse("core:home")).content.decode()
+    other_home = login(outsider).get(reverse("home:home")).content.decode()
     assert "data-chair-review=" not in other_home and "data-chair-reviews-badge" not in other_home
 
 
@@ -173,7 +173,7 @@ def test_the_prescriber_approves_and_the_nurses_panel_shows_it(clinic, staff, cl
     assert panel.status_code == 200 and 'data-review-status="approved"' in text
     assert "The prescriber approved the dose" in text and "Re-measured 138/84" in text
     # Home no longer lists it
-    home = prescriber.get(reverse("core:home")).content.decode()
+    home = prescriber.get(reverse("home:home")).content.decode()
     assert "data-chair-review=" not in home
 
 
@@ -278,7 +278,7 @@ def test_a_clearance_at_the_chair_answers_the_waiting_request(clinic, staff, cli
         reason="Seen at the chair; 136/82 on recheck",
     )
     # Then nobody is asked any more, and the nurse's panel says who cleared it
-    home = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    home = login(staff["prescriber"]).get(reverse("home:home")).content.decode()
     assert "data-chair-review=" not in home and "data-chair-reviews-badge" not in home
     live = login(staff["nurse"]).get(_url("live", client_record, ctx["session"])).content.decode()
     assert "Cleared for dosing" in live and "136/82 on recheck" in live

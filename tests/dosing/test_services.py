@@ -326,7 +326,7 @@ def test_the_protocol_cannot_lower_esketamine_observation_below_two_hours(clinic
 
 
 def test_a_discharged_session_opens_the_integration_window(clinic, staff, client_record):
-    from kapcare.courses.selectors import integration_overdue
+    from kapcare.dosing.integration_selectors import integration_overdue
 
     ctx = monitored(clinic, staff, client_record)
     services.record_vitals(

@@ -464,9 +464,9 @@ def test_todays_sessions_lists_only_my_clients_in_bounded_queries(
 def test_the_nav_shows_todays_sessions_to_clinicians_only(staff, login):
     link = f'href="{reverse("dosing_clinic:today")}"'
     for role in ("nurse", "prescriber", "therapist"):
-        assert link in login(staff[role]).get(reverse("core:home")).content.decode()
+        assert link in login(staff[role]).get(reverse("home:home")).content.decode()
     for role in ("front_desk", "clinic_admin"):
-        assert link not in login(staff[role]).get(reverse("core:home")).content.decode()
+        assert link not in login(staff[role]).get(reverse("home:home")).content.decode()
 
 
 def test_the_protocol_page_and_a_new_version(clinic, staff, login, django_assert_max_num_queries):

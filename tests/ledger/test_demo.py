@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from kapcare.core.demo import load_demo
+from kapcare.home.demo import load_demo
 from kapcare.ledger.models import (
     CaseStatus,
     Count,

@@ -211,10 +211,10 @@ def test_allowed_roles_see_the_page_in_bounded_queries(
 
 def test_the_nav_shows_the_ledger_to_its_roles_only(login, staff, world):
     for role in ("nurse", "prescriber", "clinic_admin"):
-        assert 'href="/ledger/"' in login(staff[role]).get(reverse("core:home")).content.decode()
+        assert 'href="/ledger/"' in login(staff[role]).get(reverse("home:home")).content.decode()
     for role in ("front_desk", "therapist"):
         assert (
-            'href="/ledger/"' not in login(staff[role]).get(reverse("core:home")).content.decode()
+            'href="/ledger/"' not in login(staff[role]).get(reverse("home:home")).content.decode()
         )
 
 

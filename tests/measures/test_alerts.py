@@ -47,7 +47,7 @@ def test_item9_above_zero_raises_alert_the_care_team_sees_in_the_same_request(
     assert f'data-alert="{alert.pk}"'.encode() in page.content
     # Everyone else on the care team sees it on their next page: home and the client's pages.
     nurse = login(staff["nurse"])
-    assert f'data-alert="{alert.pk}"'.encode() in nurse.get(reverse("core:home")).content
+    assert f'data-alert="{alert.pk}"'.encode() in nurse.get(reverse("home:home")).content
     banner = nurse.get(reverse("clients:detail", args=[client_record.pk])).content
     assert b"Open suicide-risk alert" in banner
     # And the tasks: tell the care team now, escalate at the configured delay.
@@ -70,7 +70,7 @@ def test_front_desk_and_other_teams_do_not_see_the_alert(
         answers=phq9(2, item9=2),
     )  # fmt: skip
     for role in ("front_desk", "clinic_admin"):
-        assert b"data-alert=" not in login(staff[role]).get(reverse("core:home")).content
+        assert b"data-alert=" not in login(staff[role]).get(reverse("home:home")).content
 
 
 def test_positive_cssrs_raises_alert_with_triage_level(
@@ -150,9 +150,9 @@ def test_acknowledged_alert_never_escalates(alert, therapist_actor):
 
 def test_escalated_alert_shown_to_clinic_admin(alert, login, staff):
     admin = login(staff["clinic_admin"])
-    assert b"data-alert=" not in admin.get(reverse("core:home")).content
+    assert b"data-alert=" not in admin.get(reverse("home:home")).content
     alerts.escalate_alert(alert_id=alert.pk, now=alert.escalate_after)
-    page = admin.get(reverse("core:home")).content
+    page = admin.get(reverse("home:home")).content
     assert f'data-alert="{alert.pk}"'.encode() in page
     assert b"escalated" in page
     # The admin is sent to the care team, not to clinical detail they may not see.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kapcare.core.demo import load_demo
+from kapcare.home.demo import load_demo
 from kapcare.measures.models import Response, RiskAlert
 
 

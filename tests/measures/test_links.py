@@ -115,5 +115,5 @@ def test_item9_through_a_link_alerts_the_care_team_and_shows_support(link, login
     done = DjangoClient().post(url, answers_form(phq9(10, item9=2)), follow=True)
     assert "care team will contact you" in done.content.decode()
     alert = RiskAlert.objects.get()
-    home = login(staff["therapist"]).get(reverse("core:home")).content.decode()
+    home = login(staff["therapist"]).get(reverse("home:home")).content.decode()
     assert f'data-alert="{alert.pk}"' in home

@@ -305,7 +305,7 @@ def test_acknowledge_view(login, staff, client_record, saved):
     )
     alert.refresh_from_db()
     assert alert.acknowledged_by == staff["prescriber"]
-    assert b"data-alert=" not in http.get(reverse("core:home")).content
+    assert b"data-alert=" not in http.get(reverse("home:home")).content
 
 
 # --- due list ---

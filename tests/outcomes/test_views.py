@@ -211,8 +211,8 @@ def test_csv_export_has_a_row_per_group_and_the_total_and_is_audited(clinic, sta
 
 def test_outcomes_nav_item_is_role_gated(staff, login):
     url = reverse(DASHBOARD)
-    assert url in login(staff["prescriber"]).get(reverse("core:home")).content.decode()
-    assert url not in login(staff["therapist"]).get(reverse("core:home")).content.decode()
+    assert url in login(staff["prescriber"]).get(reverse("home:home")).content.decode()
+    assert url not in login(staff["therapist"]).get(reverse("home:home")).content.decode()
 
 
 def test_dashboard_groups_by_quarter_and_names_quarters(clinic, staff, login):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kapcare.screening.catalogue import CONDITION_KEYS
+from kapcare.clients.intake_catalogue import CONDITION_KEYS
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.rules import (
     SEVERITY,

@@ -6,10 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
-from kapcare.courses.gates import eligibility_gate
+from kapcare.courses.gates import GateContext
 from kapcare.courses.models import CourseStatus
 from kapcare.courses.services import open_course, transition_course
 from kapcare.screening.default_rules import DEFAULT_RULES
+from kapcare.screening.gates import eligibility_gate
 from kapcare.screening.models import (
     Decision,
     DecisionBasis,
@@ -36,7 +37,7 @@ ABSOLUTE_OVERRIDABLE = {"baseline_systolic": 185, "baseline_diastolic": 95}
 def _gate(course):
     from django.utils import timezone
 
-    return eligibility_gate(course, timezone.now())
+    return eligibility_gate(GateContext(course=course, at=timezone.now()))
 
 
 def _sign(user):

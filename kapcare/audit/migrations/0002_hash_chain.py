@@ -61,7 +61,7 @@ def _chain_existing_events(apps, schema_editor):
     (SQLite rebuilt the table to add the columns, which dropped them) with the REPLACE guard."""
     from kapcare.audit.append_only import install, uninstall
     from kapcare.audit.chain import HASHED_FIELDS, scope_of
-    from kapcare.core.hashchain import GENESIS_HASH, content_hash
+    from kapcare.audit.hashchain import GENESIS_HASH, content_hash
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditChain = apps.get_model("audit", "AuditChain")

@@ -26,7 +26,7 @@ class SuicideRisk(models.TextChoices):
 
 class Intake(models.Model):
     """One intake per client; completing it again replaces the answers (the audit log keeps who
-    changed what). Conditions are keys from kapcare.screening.catalogue.CONDITIONS.
+    changed what). Conditions are keys from kapcare.clients.intake_catalogue.CONDITIONS.
 
     The baseline vitals are optional: a client filling the form at home has no cuff or scale, and
     the clinic measures them in person. Screening rules that need a missing value say so ("not

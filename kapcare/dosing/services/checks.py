@@ -28,6 +28,7 @@ from kapcare.dosing.services.common import (
     transition_session,
 )
 from kapcare.dosing.states import AWAITING_DOSE
+from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
 S = DosingStatus
 CHAIR = _("Only a nurse or prescriber on the care team does this at the chair.")
@@ -71,7 +72,6 @@ def measured_facts(session: DosingSession, data: dict[str, Any]) -> dict[str, An
     """The checklist's questionnaire answers as Measures has them: done when a complete
     response answers the schedule's slot before this session; PHQ-9 item 9 at least what that
     response says."""
-    from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
 
     measures = pre_dose_measures(session, timezone.now())
     done = {m.code for m in measures if m.done}

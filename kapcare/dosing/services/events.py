@@ -35,6 +35,7 @@ from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.rules import waste_problem
 from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
 from kapcare.dosing.states import REMS_RECORDABLE
+from kapcare.ledger.services import record_undelivered_waste
 
 CHAIR = _("Only a nurse or prescriber on the care team records this.")
 
@@ -200,7 +201,6 @@ def record_session_waste(
     "wasted" and is refused beyond what is still counted as given. The ledger gets a
     correction of the administration and the waste entry, so the lot's balance is not touched
     twice."""
-    from kapcare.ledger.services import record_undelivered_waste
 
     require(can_work_the_chair(actor, session.client), CHAIR)
     session = lock_session(session)

@@ -23,7 +23,7 @@ from kapcare.courses.gates import dosing_gates
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.dosing import selectors
-from kapcare.dosing.gates import Attempt, attempting
+from kapcare.dosing.gates import Attempt
 from kapcare.dosing.models import (
     Administration,
     AdministrationKind,
@@ -139,8 +139,10 @@ def administer_dose(
     location = Location.objects.filter(pk=location.pk, clinic=session.clinic).first()
     if lot is None or location is None:
         raise ValidationError({"stock": _("Choose a lot held at this clinic.")})
-    with attempting(Attempt(session=session, lot=lot, location=location)):
-        failed = [g for g in dosing_gates(session.course, timezone.now()) if not g.passed]
+    attempt = Attempt(session=session, lot=lot, location=location)
+    failed = [
+        g for g in dosing_gates(session.course, timezone.now(), attempt=attempt) if not g.passed
+    ]
     if failed:
         raise ValidationError(
             {NON_FIELD_ERRORS: [f"{g.label}: {g.reason}" for g in failed]}, code="gate"

@@ -20,25 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
-from kapcare.accounts.models import Role, User
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
-from kapcare.dosing import selectors
+from kapcare.dosing import selectors, tasks
 from kapcare.dosing.models import DosingSession, DosingStatus, ReviewRequest, ReviewStatus
 from kapcare.dosing.permissions import can_clear_check, can_work_the_chair
+from kapcare.dosing.review_selectors import prescribers_to_ask
 from kapcare.dosing.rules import REVIEW, STOP
 from kapcare.dosing.services.checks import clear_pre_dose_check
 from kapcare.dosing.services.common import audit, lock_session, require, require_status
 
 S = DosingStatus
-
-
-def prescribers_to_ask(session: DosingSession) -> list[User]:
-    """The active prescribers on the client's care team."""
-    ids = session.client.care_team.filter(role=Role.PRESCRIBER, user__is_active=True).values_list(
-        "user_id", flat=True
-    )
-    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
 @transaction.atomic
@@ -104,8 +96,6 @@ def ask_prescriber(
 
 
 def _enqueue_notice(request_id: int, url: str) -> None:
-    from kapcare.dosing import tasks
-
     tasks.notify_prescribers_of_review.enqueue(request_id, url)
 
 

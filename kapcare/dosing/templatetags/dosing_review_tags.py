@@ -3,6 +3,7 @@
 from django import template
 
 from kapcare.accounts.models import Role
+from kapcare.dosing.review_selectors import waiting_reviews_for
 
 register = template.Library()
 
@@ -16,7 +17,5 @@ def chair_reviews_waiting(context) -> int:
         return 0
     cached = getattr(request, "_chair_reviews_waiting", None)
     if cached is None:
-        from kapcare.dosing.review_selectors import waiting_reviews_for
-
         cached = request._chair_reviews_waiting = len(waiting_reviews_for(actor))
     return cached

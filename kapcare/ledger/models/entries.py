@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kapcare.core.hashchain import GENESIS_HASH
+from kapcare.audit.hashchain import GENESIS_HASH
 
 
 class EntryKind(models.TextChoices):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.clients.permissions import ClientAction
 from kapcare.measures.models import MeasureAssignment, Timepoint
+from kapcare.measures.selectors import open_alerts_for_actor, open_alerts_for_client
 
 register = template.Library()
 
@@ -29,7 +30,6 @@ def timepoint_label(assignment: MeasureAssignment) -> str:
 def home_risk_alerts(context):
     """Open risk alerts for whoever is signed in: their care teams' alerts, and escalated ones
     for a clinic admin (see measures.permissions.open_alerts_visible_to)."""
-    from kapcare.measures.selectors import open_alerts_for_actor
 
     request = context.get("request")
     actor = getattr(request, "actor", None)
@@ -40,7 +40,6 @@ def home_risk_alerts(context):
 @register.inclusion_tag("measures/partials/_client_alert_banner.html", takes_context=True)
 def client_risk_banner(context, client):
     """A banner on every tab of a client's page while a risk alert is open (clinical staff)."""
-    from kapcare.measures.selectors import open_alerts_for_client
 
     actions = context.get("client_actions") or frozenset()
     if ClientAction.VIEW_CLINICAL not in actions or context.get("active_tab") == "measures":

@@ -28,7 +28,7 @@ def test_therapist_home_shows_what_needs_them(clinic, staff, client_record, logi
     course = ready_course(clinic=clinic, staff=staff, client=client_record)
     _overdue_session(clinic, client_record, course)
 
-    body = login(staff["therapist"]).get(reverse("core:home")).content.decode()
+    body = login(staff["therapist"]).get(reverse("home:home")).content.decode()
 
     assert "Needs you now" in body
     assert "Integration overdue" in body and "Ashby" in body
@@ -43,7 +43,7 @@ def test_prescriber_home_lists_pending_eligibility_reviews(clinic, staff, client
         intake={"conditions": ["bipolar_disorder"]},
     )
 
-    body = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    body = login(staff["prescriber"]).get(reverse("home:home")).content.decode()
 
     assert "Eligibility reviews pending" in body and "Ashby" in body
 
@@ -52,14 +52,14 @@ def test_clients_off_my_team_never_appear_on_my_home(clinic, staff, login):
     stranger = ClientFactory(clinic=clinic, last_name="Stranger")
     open_course(actor=actor(staff["front_desk"], clinic), client=stranger, condition="ptsd")
 
-    body = login(staff["therapist"]).get(reverse("core:home")).content.decode()
+    body = login(staff["therapist"]).get(reverse("home:home")).content.decode()
 
     assert "Stranger" not in body
 
 
 def _queries_for_home(http) -> int:
     with CaptureQueriesContext(connection) as captured:
-        assert http.get(reverse("core:home")).status_code == 200
+        assert http.get(reverse("home:home")).status_code == 200
     return len(captured)
 
 
@@ -87,7 +87,7 @@ def test_opening_home_audits_which_clients_it_named(clinic, staff, client_record
     from kapcare.audit.models import AuditEvent
 
     ready_course(clinic=clinic, staff=staff, client=client_record)
-    login(staff["therapist"]).get(reverse("core:home"))
+    login(staff["therapist"]).get(reverse("home:home"))
 
     event = AuditEvent.objects.filter(object_type="home").get()
     assert event.actor == staff["therapist"] and event.action == "list"
@@ -103,9 +103,9 @@ def test_a_serious_adverse_event_leads_the_prescribers_home_page(
     with django_capture_on_commit_callbacks(execute=True):
         _event(ctx, "severe", rescue_medication="Midazolam", rescue_dose="1 mg", rescue_route="IV")
 
-    body = login(staff["prescriber"]).get(reverse("core:home")).content.decode()
+    body = login(staff["prescriber"]).get(reverse("home:home")).content.decode()
     assert "Serious adverse event" in body and "Open the session" in body
     assert (
         "Serious adverse event"
-        not in login(staff["therapist"]).get(reverse("core:home")).content.decode()
+        not in login(staff["therapist"]).get(reverse("home:home")).content.decode()
     )

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts.models import Clinic, Membership, Role, User
 from kapcare.clients.models import CareTeamMember, Client
-from kapcare.core.demo import load_demo
+from kapcare.home.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

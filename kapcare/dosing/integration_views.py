@@ -6,7 +6,8 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.courses.selectors import current_care_protocol, integration_overdue
+from kapcare.courses.selectors import current_care_protocol
+from kapcare.dosing.integration_selectors import integration_overdue
 
 
 @staff_required(Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
@@ -24,4 +25,4 @@ def overdue(request: HttpRequest) -> HttpResponse:
         "sessions": sessions,
         "window_hours": current_care_protocol(actor.clinic_id).integration_window_hours,
     }
-    return render(request, "courses/integration_overdue.html", context)
+    return render(request, "dosing/integration_overdue.html", context)

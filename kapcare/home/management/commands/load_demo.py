@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kapcare.core.demo import DEMO_PASSWORD, STAFF, demo_email, load_demo
+from kapcare.home.demo import DEMO_PASSWORD, STAFF, demo_email, load_demo
 
 
 class Command(BaseCommand):

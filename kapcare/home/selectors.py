@@ -14,8 +14,8 @@ from kapcare.accounts.models import Role
 from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry, InquiryStatus
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
-from kapcare.courses.selectors import integration_overdue
 from kapcare.courses.states import CLOSED
+from kapcare.dosing.integration_selectors import integration_overdue
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
 from kapcare.screening.selectors import intakes_screened_for, pending_reviews

@@ -1,6 +1,6 @@
 """Demo data for `make run`: one clinic, one user per role, about 30 clients. Idempotent.
 
-Everything here is fictional. Later domains add their own demo data through `DEMO_EXTENSIONS`.
+Everything here is fictional. Each domain's demo data is loaded by the loaders in `DEMO_LOADERS`, in order.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kapcare.accounts.models import Clinic, Role, User
 from kapcare.accounts.services import add_staff_member, issue_recovery_codes
 from kapcare.clients.models import CareTeamMember, Client, ClientStatus
+from kapcare.dosing.demo import load_dosing_demo
+from kapcare.home.demo_ledger import load_ledger_demo
+from kapcare.home.demo_pathway import load_pathway_demo
+from kapcare.measures.demo import load_measures_demo
 
 DEMO_PASSWORD = "kapcare-demo-2026"  # noqa: S105 — printed on purpose: demo logins only
 DEMO_DOMAIN = "demo.kapcare.test"
@@ -68,9 +72,6 @@ STATUSES = [ClientStatus.ACTIVE] * 3 + [
     ClientStatus.ACTIVE,
     ClientStatus.DISCHARGED,
 ]
-
-# Later domains append a function(clinic, staff) that adds their demo data idempotently.
-DEMO_EXTENSIONS: list[Callable[[Clinic, dict[str, User]], None]] = []
 
 
 def demo_email(key: str) -> str:
@@ -150,42 +151,17 @@ def load_demo() -> tuple[Clinic, dict[str, User]]:
             (staff["nurse"], Role.NURSE),
         ]:
             CareTeamMember.objects.get_or_create(clinic=clinic, client=client, user=user, role=role)
-    from kapcare.courses.demo import load_pathway_demo
-
-    for extend in [load_pathway_demo, *DEMO_EXTENSIONS]:
+    for extend in DEMO_LOADERS:
         extend(clinic, staff)
     return clinic, staff
 
 
-# --- measures demo: questionnaire trajectories and risk alerts (kapcare.measures.demo)
-def _measures_demo(clinic: Clinic, staff: dict[str, User]) -> None:
-    from kapcare.measures.demo import load_measures_demo
-
-    load_measures_demo(clinic, staff)
-
-
-DEMO_EXTENSIONS.append(_measures_demo)
-# --- end measures demo
-
-
-# --- ledger demo: stock, a dosing day's administrations and witnessed waste, counts (kapcare.ledger.demo)
-def _ledger_demo(clinic: Clinic, staff: dict[str, User]) -> None:
-    from kapcare.ledger.demo import load_ledger_demo
-
-    load_ledger_demo(clinic, staff)
-
-
-DEMO_EXTENSIONS.append(_ledger_demo)
-# --- end ledger demo
-
-
-# --- dosing demo: completed sessions in detail, one client in the chair now (kapcare.dosing.demo)
-# After the ledger demo: the completed sessions link its entries, and today's dose draws its stock.
-def _dosing_demo(clinic: Clinic, staff: dict[str, User]) -> None:
-    from kapcare.dosing.demo import load_dosing_demo
-
-    load_dosing_demo(clinic, staff)
-
-
-DEMO_EXTENSIONS.append(_dosing_demo)
-# --- end dosing demo
+# The domains' demo loaders, in order: the pathway first (clients through screening and consent
+# into courses), then questionnaires, then the ledger's stock and dosing day, then dosing, which
+# links the ledger's entries to its completed sessions and draws today's dose from its stock.
+DEMO_LOADERS: list[Callable[[Clinic, dict[str, User]], None]] = [
+    load_pathway_demo,
+    load_measures_demo,
+    load_ledger_demo,
+    load_dosing_demo,
+]

@@ -1,3 +1,6 @@
+"""The audit log page and its CSV export: the trail read back across staff and clients
+(presentation, above the audit recorder in the kernel)."""
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -6,13 +9,13 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
-from kapcare.audit.forms import AuditFilterForm
 from kapcare.audit.models import AuditAction
 from kapcare.audit.selectors import audit_events
 from kapcare.audit.shown import audit_shown
 from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
 from kapcare.core.paging import query_without_page
+from kapcare.home.audit_forms import AuditFilterForm
 
 CSV_COLUMNS = [
     "occurred_at",

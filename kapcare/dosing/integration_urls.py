@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kapcare.courses import integration_views
+from kapcare.dosing import integration_views
 
 app_name = "integration"
 

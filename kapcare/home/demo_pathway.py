@@ -1,5 +1,5 @@
 """Demo data for the pathway: clients at every stage, from a new inquiry to a completed course.
-Loaded by kapcare.core.demo (make run); idempotent — a client that has a course is left alone."""
+Loaded by kapcare.home.demo (make run); idempotent — a client that has a course is left alone."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kapcare.core.demo import DEMO_DOMAIN
+from kapcare.home.demo import DEMO_DOMAIN
 
 
 class Command(BaseCommand):

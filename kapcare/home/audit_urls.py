@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kapcare.audit import views
+from kapcare.home import audit_views as views
 
 app_name = "audit"
 
