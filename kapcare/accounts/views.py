@@ -192,7 +192,7 @@ def security(request: HttpRequest) -> HttpResponse:
     )
 
 
-@post_action("core:home")
+@post_action("home:home")
 def switch_clinic(request: HttpRequest) -> HttpResponse:
     form = ClinicSwitchForm(request.POST)
     allowed = {clinic.pk for clinic in getattr(request, "clinics", [])}

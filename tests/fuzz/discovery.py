@@ -47,7 +47,7 @@ def build_world() -> World:
     from kapcare.accounts.staff_services import deactivate_staff_member, invite_staff_member
     from kapcare.clients.models import CareTeamMember, Client
     from kapcare.clients.models.client import CARE_TEAM_ROLES
-    from kapcare.core.demo import load_demo
+    from kapcare.home.demo import load_demo
     from kapcare.courses.models import NoteKind
     from kapcare.courses.notes import create_note
     from kapcare.dosing import services as dosing

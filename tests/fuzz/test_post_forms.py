@@ -30,7 +30,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from kapcare.core.demo import DEMO_PASSWORD
+from kapcare.home.demo import DEMO_PASSWORD
 from kapcare.dosing.forms import AcknowledgeForm, RemsForm
 from kapcare.dosing.review_forms import AskReviewForm
 from kapcare.ledger.count_forms import CloseCaseForm
