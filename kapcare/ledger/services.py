@@ -205,8 +205,7 @@ def record_administration(
             occurred_at=when,
             client_id=dosing_session.client_id,
             dosing_session=dosing_session,
-            # The dosing app adds the order to the session; until it has, there is none.
-            dose_order_ref=getattr(dosing_session, "dose_order_id", None),
+            dose_order_ref=dosing_session.dose_order_id,
             reason=note.strip(),
         )
     )
@@ -228,7 +227,7 @@ def record_waste(
 ) -> LedgerEntry:
     """Record drug wasted (e.g. what is left of a vial after a dose), with a witness who was
     verified on the same screen. FACTS.md §5.7: wastage is recorded; a second witness is not a
-    federal rule but many states require one, and kapcare always asks for one (issue 6).
+    federal rule but many states require one, and kapcare always asks for one.
     Wastage of a dispensed dose needs no DEA Form 41. `occurred_at` (optional, beyond the
     dosing contract) is when it was wasted, if not now."""
     check_scope(actor, LedgerAction.WASTE, lot, location, dosing_session)

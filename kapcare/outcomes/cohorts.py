@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import (
     Case,
@@ -47,17 +46,6 @@ from kapcare.outcomes.stats import Interval, mean_interval, wilson_interval
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 GROUPINGS = ("condition", "route", "therapist", "period")
-
-
-def route_available() -> bool:
-    """Dosing records carry a route once the dosing app keeps dose orders; until then the
-    dashboard offers no route grouping rather than an empty one."""
-    try:
-        session_field = DosingSession._meta.get_field("dose_order")
-        session_field.related_model._meta.get_field("route")
-    except (FieldDoesNotExist, AttributeError):
-        return False
-    return True
 
 
 def _x100(value) -> int | None:

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kapcare.clients.conditions import Condition
 from kapcare.core.decimals import decimal_form_field
-from kapcare.outcomes.cohorts import route_available
 from kapcare.outcomes.config import DEFAULT_ANXIETY_MEASURE
 from kapcare.outcomes.models import (
     BaselineRule,
@@ -40,8 +39,7 @@ class DashboardForm(forms.Form):
     def __init__(self, *args, instruments: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instrument"].choices = list(instruments.items())
-        groups = [g for g in GROUP_LABELS if g != "route" or route_available()]
-        self.fields["group_by"].choices = [(g, GROUP_LABELS[g]) for g in groups]
+        self.fields["group_by"].choices = list(GROUP_LABELS.items())
 
     def clean(self):
         data = super().clean()

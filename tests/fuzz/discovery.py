@@ -47,12 +47,12 @@ def build_world() -> World:
     from kapcare.accounts.staff_services import deactivate_staff_member, invite_staff_member
     from kapcare.clients.models import CareTeamMember, Client
     from kapcare.clients.models.client import CARE_TEAM_ROLES
-    from kapcare.home.demo import load_demo
     from kapcare.courses.models import NoteKind
     from kapcare.courses.notes import create_note
     from kapcare.dosing import services as dosing
     from kapcare.dosing.models import DosingNotification, DosingSession
     from kapcare.dosing.services.review import ask_prescriber
+    from kapcare.home.demo import load_demo
     from kapcare.ledger.disposals import report_loss
     from kapcare.ledger.models import Balance
     from tests.dosing import helpers

@@ -30,9 +30,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from kapcare.home.demo import DEMO_PASSWORD
 from kapcare.dosing.forms import AcknowledgeForm, RemsForm
 from kapcare.dosing.review_forms import AskReviewForm
+from kapcare.home.demo import DEMO_PASSWORD
 from kapcare.ledger.count_forms import CloseCaseForm
 from kapcare.screening.forms import OverrideForm, ReviewForm
 from tests.conftest import signed_in
