@@ -10,6 +10,7 @@ from kapcare.accounts.clinic_forms import ClinicSettingsForm
 from kapcare.accounts.clinic_services import update_clinic_settings
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Clinic, Role
+from kapcare.core.forms import add_service_errors
 
 
 @staff_required(Role.CLINIC_ADMIN)
@@ -22,8 +23,7 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
         try:
             changed = update_clinic_settings(actor=actor, data=form.cleaned_data)
         except ValidationError as error:
-            for field, errors in getattr(error, "error_dict", {None: error.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Clinic settings saved.") if changed else _("Nothing changed.")

@@ -37,6 +37,7 @@ from kapcare.accounts.staff_selectors import (
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event, record_security_event
+from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
 
@@ -48,14 +49,6 @@ TOKEN_IN_SESSION = "set-password"  # noqa: S105
 
 def _site_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @staff_required(Role.CLINIC_ADMIN)
@@ -88,7 +81,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
                 site_url=_site_url(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -157,7 +150,7 @@ def staff_roles(request: HttpRequest, member) -> HttpResponse:
                 actor=request.actor, user=member, roles=form.cleaned_data["roles"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return _after_write(request, member.pk, _("Roles saved."))
     return _detail(request, member, roles_form=form)
@@ -172,7 +165,7 @@ def staff_deactivate(request: HttpRequest, member) -> HttpResponse:
                 actor=request.actor, user=member, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return _after_write(
                 request,
@@ -224,7 +217,7 @@ def staff_reset_authenticator(request: HttpRequest, member) -> HttpResponse:
                 actor=request.actor, user=member, witness=form.witness
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return _after_write(
                 request,

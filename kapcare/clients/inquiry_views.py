@@ -17,9 +17,9 @@ from kapcare.clients.pathway_forms import (
     ConvertInquiryForm,
     InquiryFilterForm,
     InquiryStatusForm,
-    add_service_errors,
 )
 from kapcare.clients.pathway_selectors import get_inquiry_for_actor_or_404, inquiry_queue
+from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
 

@@ -25,16 +25,6 @@ from kapcare.core.concurrency import VersionedFormMixin
 HONEYPOT_FIELD = "website"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: at its field when the form has that field,
-    otherwise at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 # --- Public contact form ---------------------------------------------------------------------
 
 

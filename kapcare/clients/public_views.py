@@ -23,9 +23,9 @@ from kapcare.clients.pathway_forms import (
     HONEYPOT_FIELD,
     InquiryForm,
     IntakeForm,
-    add_service_errors,
 )
 from kapcare.clients.pathway_selectors import clinics_taking_inquiries
+from kapcare.core.forms import add_service_errors
 
 
 @login_not_required

@@ -16,6 +16,7 @@ from kapcare.clients.forms import CareTeamAddForm, ClientEditForm, ClientForm, C
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can_create_client
 from kapcare.core.concurrency import VERSION_FIELD, ConcurrentChange
+from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
 
@@ -60,7 +61,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         try:
             client = services.create_client(actor=actor, data=form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": client.full_name})
             return redirect("clients:detail", client_id=client.pk)
@@ -93,7 +94,7 @@ def client_edit(request: HttpRequest, client: Client) -> HttpResponse:
         except ConcurrentChange as conflict:
             form.show_conflict(conflict)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             if changed:
                 messages.success(request, _("Saved."))
@@ -125,7 +126,7 @@ def client_care_team(request: HttpRequest, client: Client) -> HttpResponse:
             form.show_conflict(conflict)
             team_version = conflict.token
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Care team updated."))
             return redirect("clients:care_team", client_id=client.pk)

@@ -37,6 +37,7 @@ from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.forms import DocumentForm, SignForm, WithdrawForm
 from kapcare.consent.services import DocumentOutOfDate, text_sha256
 from kapcare.consent.withdrawal import live_notices
+from kapcare.core.forms import add_service_errors
 
 
 def _overview(request: HttpRequest, client: Client, **extra) -> HttpResponse:
@@ -78,7 +79,7 @@ def sign(request: HttpRequest, client: Client) -> HttpResponse:
                 witnessed=True,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
             if not _per_field(error):
                 # The text changed under the form: show the current one with its own hash.
                 form = _fresh_sign_form(form, document)
@@ -162,10 +163,7 @@ def withdraw(request: HttpRequest, client: Client) -> HttpResponse:
                 confirmed=form.cleaned_data["confirmed"],
             )
         except ValidationError as error:
-            if not _per_field(error):
-                form.add_error(None, error)
-            for field, errors in (error.message_dict if _per_field(error) else {}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             if count:
                 messages.warning(
@@ -229,7 +227,7 @@ def document_publish(request: HttpRequest) -> HttpResponse:
                 actor=actor,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -286,7 +284,7 @@ def _public_sign(request: HttpRequest, token: str, link) -> HttpResponse:
         except DocumentOutOfDate:
             return render(request, "consent/link_out_of_date.html", status=404)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             # Redirect, so reloading the thank-you page does not post to a spent link.
             return redirect("consent_public:signed")

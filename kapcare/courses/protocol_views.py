@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.core.concurrency import ConcurrentChange, VersionedFormMixin
+from kapcare.core.forms import add_service_errors
 from kapcare.courses.models import CareProtocol, PreparationElement
 from kapcare.courses.selectors import current_care_protocol
 from kapcare.courses.services import publish_care_protocol
@@ -64,7 +65,7 @@ def care_protocol(request: HttpRequest) -> HttpResponse:
             except ConcurrentChange as conflict:
                 form.show_conflict(conflict)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("Care protocol v%(v)s is now in force.") % {"v": protocol.version}

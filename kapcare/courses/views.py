@@ -12,6 +12,7 @@ from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.courses import notes as note_services
 from kapcare.courses import services
@@ -253,7 +254,7 @@ def _save_note(request, client, course, form, kind, note=None):
                 **extra,
             )
     except ValidationError as error:
-        form.add_error(None, error)
+        add_service_errors(form, error)
         return None
     return note
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
@@ -32,7 +33,7 @@ def _entry(request, client, session_id, form, template, call, bound_key, fresh):
         try:
             call(require_actor(request), session, form)
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             if not request.htmx:
                 return _back(client, session)
@@ -135,7 +136,7 @@ def acknowledge(request, client, session_id, alert_id):
                 action_taken=form.cleaned_data["action_taken"],
             )
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Alert acknowledged."))
@@ -173,7 +174,7 @@ def acknowledge_reading(request, client, session_id, vital_id):
                 alert_ids=shown,
             )
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Alerts acknowledged."))
@@ -225,11 +226,7 @@ def pre_dose_measure(request, client, session_id, code):
                 completed_at=form.completed_at(),
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(t)s saved in Measures.") % {"t": measure.title})
             return _back(client, session)

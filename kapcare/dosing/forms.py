@@ -392,14 +392,3 @@ class RemsForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-def attach_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal on the form: each message at its field when the form has that field,
-    otherwise at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        messages = [m for e in errors for m in e.messages]
-        form.add_error(field if field in form.fields else None, messages)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
 from kapcare.courses.gates import dosing_gates
+from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import forms, selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
 from kapcare.dosing.consent_withdrawal import withdrawn_during
@@ -19,7 +20,6 @@ from kapcare.dosing.permissions import (
     can_clear_check,
     can_rate_dissociation,
     can_work_the_chair,
-    can_write_session_note,
 )
 from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg

@@ -19,6 +19,7 @@ from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
 from kapcare.dosing.live_context import live_context, panel_context, stock_options
@@ -83,7 +84,7 @@ def _step(request, client, session_id, form, bound_key, call, success) -> HttpRe
         try:
             call(require_actor(request), session, form)
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return _back(client, session)
@@ -170,7 +171,7 @@ def administer(request, client, session_id):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                forms.attach_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Dose given and recorded in the ledger."))
                 return _back(client, session)
@@ -266,7 +267,7 @@ def waste(request, client, session_id):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                forms.attach_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Waste recorded in the ledger, witnessed."))
                 return _back(client, session)

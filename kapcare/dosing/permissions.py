@@ -43,10 +43,6 @@ def can_rate_dissociation(actor: Actor, client) -> bool:
     return actor.has_role(*SESSION_ROLES) and _clinical(actor, client)
 
 
-def can_write_session_note(actor: Actor, client) -> bool:
-    return actor.has_role(Role.THERAPIST) and _clinical(actor, client)
-
-
 def sees_todays_sessions(actor: Actor) -> bool:
     return actor.has_role(*SESSION_ROLES)
 

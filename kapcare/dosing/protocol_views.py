@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.core.concurrency import ConcurrentChange, VersionedFormMixin
+from kapcare.core.forms import add_service_errors
 from kapcare.dosing.defaults import PARAMETERS
-from kapcare.dosing.forms import attach_errors
 from kapcare.dosing.models import DosingProtocol
 from kapcare.dosing.rules import MEDICATION_CLASSES
 from kapcare.dosing.services.protocol import (
@@ -118,7 +118,7 @@ def protocol_edit(request: HttpRequest) -> HttpResponse:
         except ConcurrentChange as conflict:
             form.show_conflict(conflict)
         except ValidationError as error:
-            attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -17,9 +17,9 @@ from kapcare.accounts.models import Role
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.dosing import selectors
-from kapcare.dosing.forms import attach_errors
 from kapcare.dosing.models import ReviewRequest, ReviewStatus
 from kapcare.dosing.permissions import can_clear_check
 from kapcare.dosing.review_forms import AskReviewForm, DecisionForm
@@ -77,7 +77,7 @@ def review(request: HttpRequest, client: Client, session_id: int, request_id: in
                 signature_name=form.cleaned_data["signature_name"],
             )
         except ValidationError as error:
-            attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             if decided.status == ReviewStatus.SUPERSEDED:
                 messages.info(request, _("The session moved on: this request is no longer needed."))

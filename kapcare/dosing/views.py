@@ -16,6 +16,7 @@ from kapcare.audit.services import record_event
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.dosing import forms, selectors, services
@@ -63,7 +64,7 @@ def order_new(request: HttpRequest, client: Client) -> HttpResponse:
         try:
             services.sign_dose_order(actor=actor, course=course, **form.service_kwargs())
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Dose order signed."))
             return redirect("dosing:tab", client_id=client.pk)
@@ -103,7 +104,7 @@ def schedule(request: HttpRequest, client: Client) -> HttpResponse:
                 actor=actor, course=course, scheduled_for=form.cleaned_data["scheduled_for"]
             )
         except ValidationError as error:
-            forms.attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Session %(n)s scheduled.") % {"n": session.number})
             return redirect("dosing:tab", client_id=client.pk)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
+from kapcare.core.forms import add_service_errors
 from kapcare.ledger import reconciliation, selectors
 from kapcare.ledger.count_forms import CloseCaseForm, CountForm
 from kapcare.ledger.models import (
@@ -26,7 +27,7 @@ from kapcare.ledger.models import (
 )
 from kapcare.ledger.permissions import LedgerAction, can
 from kapcare.ledger.reports import inventory_lines
-from kapcare.ledger.views import PAGE_SIZE, form_error, ledger_context, ledger_view
+from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 
 @ledger_view(LedgerAction.VIEW)
@@ -97,7 +98,7 @@ def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            form_error(form, error)
+            add_service_errors(form, error)
         else:
             if count.has_discrepancy:
                 messages.warning(
@@ -185,7 +186,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                     witness=form.witness,
                 )
             except ValidationError as error:
-                form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
+from kapcare.core.forms import add_service_errors
 from kapcare.ledger import disposals, reconciliation, rules, services
 from kapcare.ledger.drafts import clinic_date
 from kapcare.ledger.forms import (
@@ -25,7 +26,7 @@ from kapcare.ledger.forms import (
 from kapcare.ledger.models import LedgerEntry, LossReport
 from kapcare.ledger.permissions import LedgerAction, require
 from kapcare.ledger.selectors import loss_reports
-from kapcare.ledger.views import PAGE_SIZE, form_error, ledger_context, ledger_view
+from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 QUANTITY = {"quantity_mg": "quantity", "from_location": "balance"}
 
@@ -62,7 +63,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            form_error(form, error, {**QUANTITY, "occurred_at": "received_at"})
+            add_service_errors(form, error, {**QUANTITY, "occurred_at": "received_at"})
         else:
             return _done(
                 request,
@@ -93,7 +94,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as error:
-            form_error(form, error, QUANTITY)
+            add_service_errors(form, error, QUANTITY)
         else:
             return _done(request, _("Moved to %(to)s.") % {"to": data["to_location"].name}, out)
     return _page(request, "ledger/transfer.html", form)
@@ -115,7 +116,7 @@ def waste(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as error:
-            form_error(form, error, QUANTITY)
+            add_service_errors(form, error, QUANTITY)
         else:
             return _done(
                 request,
@@ -145,7 +146,7 @@ def dispose(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as error:
-            form_error(form, error, QUANTITY)
+            add_service_errors(form, error, QUANTITY)
         else:
             return _done(request, _("Return or disposal recorded."), entry)
     return _page(request, "ledger/dispose.html", form)
@@ -189,7 +190,7 @@ def loss_new(request: HttpRequest) -> HttpResponse:
                 police_report=data["police_report"],
             )
         except ValidationError as error:
-            form_error(form, error, {**QUANTITY, "occurred_at": "discovered_at"})
+            add_service_errors(form, error, {**QUANTITY, "occurred_at": "discovered_at"})
         else:
             messages.warning(
                 request,
@@ -220,7 +221,7 @@ def loss_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             try:
                 disposals.update_loss_report(actor=actor, report=report, **form.cleaned_data)
             except ValidationError as error:
-                form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Loss report updated."))
                 return redirect("ledger:loss", report.pk)
@@ -247,7 +248,7 @@ def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -29,17 +28,6 @@ PAGE_SIZE = 50
 def ledger_view(action: LedgerAction) -> Callable:
     """A ledger page for the roles that may `action` (permissions.POLICY)."""
     return staff_required(*roles_for(action))
-
-
-def form_error(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the form: at the field it names when the form has that field
-    (under its alias if the form calls it something else), otherwise above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        field = (aliases or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def audit_listing(actor: Actor, what: str, entries: Iterable[LedgerEntry], summary: str) -> None:

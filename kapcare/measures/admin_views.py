@@ -13,6 +13,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.conditions import Condition
+from kapcare.core.forms import add_service_errors
 from kapcare.measures import instrument_services, selectors
 from kapcare.measures.forms import (
     DefinitionUploadForm,
@@ -22,7 +23,6 @@ from kapcare.measures.forms import (
 )
 from kapcare.measures.models import InstrumentDefinition
 from kapcare.measures.schedules import courses_needing_sync, sync_schedules
-from kapcare.measures.views import _attach_errors
 
 CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 
@@ -116,12 +116,8 @@ def instrument_detail(request: HttpRequest, definition_id: int) -> HttpResponse:
                         actor=actor, definition=definition, values=form.cleaned_data
                     )
             except ValidationError as error:
-                if hasattr(error, "error_dict") and form is text_form:
-                    for key, errors in error.error_dict.items():
-                        name = f"item_{key}"
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    _attach_errors(form, error)
+                item_field = (lambda key: f"item_{key}") if form is text_form else None
+                add_service_errors(form, error, aliases=item_field)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("measures_admin:instrument", definition_id=definition.pk)
@@ -152,12 +148,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         try:
             instrument_services.update_measure_settings(actor=actor, data=form.settings_data())
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    target = {"follow_up_months": "follow_up_months_text"}.get(field, field)
-                    form.add_error(target if target in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error, aliases={"follow_up_months": "follow_up_months_text"})
         else:
             messages.success(request, _("Measure settings saved."))
             return redirect("measures_admin:instruments")

@@ -18,9 +18,9 @@ from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.services import record_event
 from kapcare.clients.links import usable_link_or_404
 from kapcare.clients.models import LinkPurpose
+from kapcare.core.forms import add_service_errors
 from kapcare.measures import services
 from kapcare.measures.forms import ResponseForm
-from kapcare.measures.views import _attach_errors
 
 
 def _link_actor(request: HttpRequest, clinic) -> Actor:
@@ -60,7 +60,7 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
         except Http404:
             return _not_usable(request)
         except ValidationError as error:
-            _attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             # Post/redirect/get: a reload of the thank-you page posts nothing again.
             request.session[_DONE_KEY] = {

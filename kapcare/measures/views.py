@@ -16,6 +16,7 @@ from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.links import LinkChannel, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
 from kapcare.measures import alerts as alert_services
@@ -109,7 +110,7 @@ def enter(request: HttpRequest, client: Client, code: str) -> HttpResponse:
                 completed_at=form.completed_at(),
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The response is saved."))
             return redirect("measures:response", client_id=client.pk, response_id=response.pk)
@@ -117,14 +118,6 @@ def enter(request: HttpRequest, client: Client, code: str) -> HttpResponse:
         request, client, "measures", definition=definition, form=form, assignment=assignment
     )
     return render(request, "measures/enter.html", context)
-
-
-def _attach_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @client_page(CLINICAL, page="measures_response")

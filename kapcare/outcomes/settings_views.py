@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.clients.conditions import Condition
+from kapcare.core.forms import add_service_errors
 from kapcare.outcomes import selectors, services
 from kapcare.outcomes.config import (
     DEFAULT_ANXIETY_MEASURE,
@@ -120,7 +121,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

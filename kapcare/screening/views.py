@@ -17,6 +17,7 @@ from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, Intake, PregnancyStatus, SuicideRisk
 from kapcare.clients.permissions import ClientAction
 from kapcare.core.concurrency import ConcurrentChange
+from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.core.sources import source_title
 from kapcare.courses.gates import GateContext
@@ -208,7 +209,7 @@ def review(request: HttpRequest, client: Client, screening_id: int) -> HttpRespo
                 signature_name=form.cleaned_data["signature_name"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -232,7 +233,7 @@ def override(request: HttpRequest, client: Client, screening_id: int) -> HttpRes
                 signature_name=form.cleaned_data["signature_name"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Override recorded: the client is eligible."))
             return redirect("screening:overview", client_id=client.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
+from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import selectors
 from kapcare.dosing.defaults import DISSOCIATION_SCALES
 from kapcare.dosing.models import (
@@ -26,7 +27,6 @@ from kapcare.dosing.monitoring_rules import reading_alerts
 from kapcare.dosing.permissions import (
     can_rate_dissociation,
     can_work_the_chair,
-    can_write_session_note,
 )
 from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
 from kapcare.dosing.states import AFTER_DOSE
