@@ -30,6 +30,7 @@ def can_write_session_note(actor: Actor, client) -> bool:
 
 
 def can_cosign_note(actor: Actor, note) -> bool:
+    assert actor.user is not None  # notes are co-signed by a person, never by the system actor
     return (
         note.author_id != actor.user.pk
         and actor.has_role(Role.THERAPIST, Role.PRESCRIBER)
@@ -41,5 +42,6 @@ def can_read_note(actor: Actor, note) -> bool:
     if not can(actor, ClientAction.VIEW_CLINICAL, note.client):
         return False
     if note.kind == "process":
+        assert actor.user is not None  # the system actor has no clinical view (no roles)
         return note.author_id == actor.user.pk or actor.user.pk in note.shared_with
     return True

@@ -177,6 +177,8 @@ def session_dose_mg(
         return Decimal(dose_mg)
     if weight_kg is None:
         return None
+    # An order carries either dose_mg or dose_mg_per_kg (the DoseOrder check constraint).
+    assert dose_mg_per_kg is not None
     return (Decimal(dose_mg_per_kg) * Decimal(weight_kg)).quantize(MG_PLACES, ROUND_HALF_UP)
 
 

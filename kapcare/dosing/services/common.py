@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
+from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.transitions import StateMachine, lock, transition
 from kapcare.dosing.models import DosingSession, DosingStatus, SessionStatusChange
@@ -103,7 +104,14 @@ def transition_session(
     )
 
 
-def audit(actor: Actor, session: DosingSession, action: str, summary: str, details=None, obj=None):
+def audit(
+    actor: Actor,
+    session: DosingSession,
+    action: AuditAction,
+    summary: str,
+    details=None,
+    obj=None,
+):
     return record_event(
         actor=actor,
         action=action,
