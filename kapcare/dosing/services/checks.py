@@ -112,7 +112,7 @@ def record_pre_dose_check(
     problems = pre_dose_problems(
         {name: getattr(check, name) for name in CHECK_FIELDS},
         route=_route_for_checks(session),
-        protocol=session.protocol,
+        protocol=session_protocol(session),
         pregnancy_applicable=selectors.pregnancy_applicable(session.client),
     )
     check.problems = [p.as_dict() for p in problems]

@@ -42,6 +42,7 @@ from kapcare.dosing.services.common import (
     staff_user,
 )
 from kapcare.dosing.states import REMS_RECORDABLE
+from kapcare.ledger.models import LedgerEntry
 from kapcare.ledger.services import record_undelivered_waste
 
 CHAIR = _("Only a nurse or prescriber on the care team records this.")
@@ -199,7 +200,7 @@ def record_session_waste(
     quantity_mg: Decimal,
     reason: str,
     occurred_at: dt.datetime | None = None,
-) -> object:
+) -> LedgerEntry:
     """Witnessed waste of drug drawn for this session's dose but not given (an infusion stopped
     early): the one way to waste against a dosing session.
 
