@@ -57,6 +57,7 @@ lint: install
 	$(PY) -m ruff check kapcare tests bench
 	$(PY) -m ruff format --check kapcare tests bench
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff check --fix kapcare tests bench

@@ -31,7 +31,7 @@ def record_event(
 ) -> AuditEvent:
     """Append one AuditEvent for `actor`; the clinic, address and request id come from it."""
     if obj is not None:
-        object_type = object_type or obj._meta.model_name
+        object_type = object_type or obj._meta.model_name or ""
         object_id = object_id or obj.pk
     return append(
         AuditEvent(

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
+from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can, clients_visible_to
 from kapcare.dosing.models import DosingSession
 
@@ -14,32 +15,32 @@ CHAIR_ROLES = (Role.NURSE, Role.PRESCRIBER)
 SESSION_ROLES = (Role.NURSE, Role.PRESCRIBER, Role.THERAPIST)
 
 
-def _clinical(actor: Actor, client) -> bool:
+def _clinical(actor: Actor, client: Client) -> bool:
     return can(actor, ClientAction.VIEW_CLINICAL, client)
 
 
-def can_view_dosing(actor: Actor, client) -> bool:
+def can_view_dosing(actor: Actor, client: Client) -> bool:
     return _clinical(actor, client)
 
 
-def can_order(actor: Actor, client) -> bool:
+def can_order(actor: Actor, client: Client) -> bool:
     return actor.has_role(Role.PRESCRIBER) and _clinical(actor, client)
 
 
-def can_schedule(actor: Actor, client) -> bool:
+def can_schedule(actor: Actor, client: Client) -> bool:
     return actor.has_role(*SESSION_ROLES) and _clinical(actor, client)
 
 
-def can_work_the_chair(actor: Actor, client) -> bool:
+def can_work_the_chair(actor: Actor, client: Client) -> bool:
     """Check in, pre-dose checks, administration, vitals, alerts, adverse events, discharge."""
     return actor.has_role(*CHAIR_ROLES) and _clinical(actor, client)
 
 
-def can_clear_check(actor: Actor, client) -> bool:
+def can_clear_check(actor: Actor, client: Client) -> bool:
     return actor.has_role(Role.PRESCRIBER) and _clinical(actor, client)
 
 
-def can_rate_dissociation(actor: Actor, client) -> bool:
+def can_rate_dissociation(actor: Actor, client: Client) -> bool:
     return actor.has_role(*SESSION_ROLES) and _clinical(actor, client)
 
 

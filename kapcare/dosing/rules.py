@@ -14,11 +14,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from kapcare.screening import default_rules as catalogue
+
+if TYPE_CHECKING:
+    from kapcare.dosing.models import DosingProtocol
 
 STOP = "stop"  # blocks dosing; fixed only by a new check that passes
 REVIEW = "review"  # blocks dosing until a prescriber clears the check with a reason
@@ -66,7 +69,7 @@ def flagged_medications(text: str, classes: Iterable[str]) -> list[str]:
 
 
 def pre_dose_problems(
-    check: Mapping[str, Any], *, route: str, protocol: Any, pregnancy_applicable: bool
+    check: Mapping[str, Any], *, route: str, protocol: DosingProtocol, pregnancy_applicable: bool
 ) -> list[Problem]:
     """Everything in one pre-dose check that stands in the way of dosing, with why.
 
@@ -177,6 +180,8 @@ def session_dose_mg(
         return Decimal(dose_mg)
     if weight_kg is None:
         return None
+    # An order carries either dose_mg or dose_mg_per_kg (the DoseOrder check constraint).
+    assert dose_mg_per_kg is not None
     return (Decimal(dose_mg_per_kg) * Decimal(weight_kg)).quantize(MG_PLACES, ROUND_HALF_UP)
 
 

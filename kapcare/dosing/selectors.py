@@ -118,7 +118,7 @@ def live_view(session: DosingSession) -> dict:
     }
 
 
-def session_wastes(session: DosingSession) -> list:
+def session_wastes(session: DosingSession) -> list[LedgerEntry]:
     """Every witnessed waste booked against the session, in time order: the rest of the
     opened units and anything drawn but not given. Each carries `wasted_mg` (positive)."""
     wastes = list(
@@ -127,7 +127,7 @@ def session_wastes(session: DosingSession) -> list:
         ).order_by("occurred_at", "sequence")
     )
     for entry in wastes:
-        entry.wasted_mg = -entry.quantity_mg
+        entry.wasted_mg = -entry.quantity_mg  # type: ignore[attr-defined]  # display attribute
     return wastes
 
 

@@ -5,6 +5,7 @@ Every list is one query whatever the clinic's size (tests/core assert the count)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
@@ -20,6 +21,9 @@ from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
 from kapcare.screening.selectors import intakes_screened_for, pending_reviews
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 RECENT = 8
 CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 
@@ -28,9 +32,9 @@ CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 class HomeSummary:
     my_clients: list[Client]
     my_client_count: int
-    status_counts: list[tuple[str, int]]
+    status_counts: list[tuple[StrOrPromise, int]]
     clinic_wide: bool
-    stages: list[tuple[str, str, list[TreatmentCourse]]] = field(default_factory=list)
+    stages: list[tuple[str, StrOrPromise, list[TreatmentCourse]]] = field(default_factory=list)
     preparation_incomplete: list[TreatmentCourse] = field(default_factory=list)
     integration_overdue: list = field(default_factory=list)
     reviews_pending: list = field(default_factory=list)

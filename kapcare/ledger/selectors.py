@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q, QuerySet, Sum
@@ -123,19 +124,26 @@ def stock_balances(*, clinic_id: int) -> QuerySet[Balance]:
     )
 
 
-def stock_by_location(*, clinic_id: int, today: dt.date) -> list[dict]:
+class LocationStock(TypedDict):
+    location: Location
+    blocked: bool
+    rows: list[Balance]
+
+
+def stock_by_location(*, clinic_id: int, today: dt.date) -> list[LocationStock]:
     """Each location with the lots held there and whether it is blocked (two queries)."""
     blocked = blocked_location_ids(clinic_id=clinic_id)
-    locations = {
+    locations: dict[int, LocationStock] = {
         loc.pk: {"location": loc, "blocked": loc.pk in blocked, "rows": []}
         for loc in Location.objects.filter(clinic_id=clinic_id)
         .filter(Q(active=True) | Q(balances__quantity_mg__gt=0))
         .distinct()
     }
     for row in stock_balances(clinic_id=clinic_id):
-        row.units = rules.units_from_mg(row.quantity_mg, row.lot.product.mg_per_unit)
-        row.volume_ml = rules.ml_from_mg(row.quantity_mg, row.lot.product.concentration_mg_per_ml)
-        row.expired = row.lot.is_expired(today)
+        # Display attributes the stock page reads off each balance row.
+        row.units = rules.units_from_mg(row.quantity_mg, row.lot.product.mg_per_unit)  # type: ignore[attr-defined]
+        row.volume_ml = rules.ml_from_mg(row.quantity_mg, row.lot.product.concentration_mg_per_ml)  # type: ignore[attr-defined]
+        row.expired = row.lot.is_expired(today)  # type: ignore[attr-defined]
         locations[row.location_id]["rows"].append(row)
     return sorted(locations.values(), key=lambda item: item["location"].name)
 
@@ -207,7 +215,12 @@ def settings_for(clinic: Clinic) -> LedgerSettings:
     return LedgerSettings.objects.filter(clinic=clinic).first() or LedgerSettings(clinic=clinic)
 
 
-def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict]:
+CountCell = dict[str, bool | str | Count | dt.time | None]
+
+
+def counts_today(
+    *, clinic: Clinic, now: dt.datetime | None = None
+) -> list[dict[str, Location | CountCell]]:
     """Each active location's opening and closing count today: done (with the count), due,
     later, or off (clinic setting)."""
     local = timezone.localtime(now or timezone.now(), ZoneInfo(clinic.time_zone))
@@ -225,14 +238,14 @@ def counts_today(*, clinic: Clinic, now: dt.datetime | None = None) -> list[dict
     }
     rows = []
     for location in Location.objects.filter(clinic=clinic, active=True).order_by("name"):
-        row = {"location": location}
+        row: dict[str, Location | CountCell] = {"location": location}
         for timing, enabled, at, closing in [
             (CountTiming.OPENING, config.count_at_opening, config.day_opens_at, False),
             (CountTiming.CLOSING, config.count_at_closing, config.day_closes_at, True),
         ]:
             count = done.get((location.pk, timing))
             late = (
-                bool(count)
+                count is not None
                 and timing == CountTiming.OPENING
                 and bool(doses_before_opening_count(count))
             )

@@ -5,15 +5,16 @@ from django.db.models import Q, QuerySet
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
+from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, can, clients_visible_to
 from kapcare.measures.models import RiskAlert
 
 
-def can_view_measures(actor: Actor, client) -> bool:
+def can_view_measures(actor: Actor, client: Client) -> bool:
     return can(actor, ClientAction.VIEW_CLINICAL, client)
 
 
-def can_enter_measures(actor: Actor, client) -> bool:
+def can_enter_measures(actor: Actor, client: Client) -> bool:
     """Clinicians on the care team enter responses and send questionnaire links."""
     return can(actor, ClientAction.VIEW_CLINICAL, client)
 

@@ -248,6 +248,8 @@ def link_assignment(link: ClientLink) -> MeasureAssignment:
         MeasureAssignment.objects.select_related("course", "client", "clinic")
         .filter(pk=link.target_id, client_id=link.client_id, status=AssignmentStatus.PENDING)
         .first()
+        if link.target_id is not None
+        else None
     )
     if assignment is None:
         raise Http404("This link is not valid.")

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import matplotlib
 
@@ -55,7 +56,7 @@ class Trajectory:
     y_label: str
     y_min: float
     y_max: float
-    points: Sequence[tuple[dt.datetime, float]]  # (completed at, total), oldest first
+    points: Sequence[tuple[dt.datetime, float | Decimal]]  # (completed at, total), oldest first
     dosing: Sequence[dt.datetime] = ()
     bands: Sequence[Band] = ()
     dosing_label: str = "Dosing session"

@@ -199,12 +199,13 @@ def cutoff(norms: Norms, criterion: Criterion) -> float | None:
     None when criterion b or c is asked for without normal-population norms."""
     if criterion == Criterion.A:
         return norms.clinical_mean - 2 * norms.clinical_sd
-    if not norms.has_normal:
+    normal_mean, normal_sd = norms.normal_mean, norms.normal_sd
+    if normal_mean is None or normal_sd is None:
         return None
     if criterion == Criterion.B:
-        return norms.normal_mean + 2 * norms.normal_sd
-    return (norms.clinical_sd * norms.normal_mean + norms.normal_sd * norms.clinical_mean) / (
-        norms.clinical_sd + norms.normal_sd
+        return normal_mean + 2 * normal_sd
+    return (norms.clinical_sd * normal_mean + normal_sd * norms.clinical_mean) / (
+        norms.clinical_sd + normal_sd
     )
 
 
@@ -285,11 +286,10 @@ def nhs_tt_outcome(
     """The NHS Talking Therapies categories for one paired course (FACTS.md §2.3); each pair is
     (first score, last score). None when any of the four scores is missing: the pair is
     incomplete and nothing is imputed."""
-    scores = (*depression, *anxiety)
-    if any(score is None for score in scores):
-        return None
     dep_first, dep_last = depression
     anx_first, anx_last = anxiety
+    if dep_first is None or dep_last is None or anx_first is None or anx_last is None:
+        return None
     case = _exact(dep_first) >= _exact(depression_measure.caseness) or _exact(anx_first) >= _exact(
         anxiety_measure.caseness
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from kapcare.core.versioning import latest
 from kapcare.courses.models import TreatmentCourse
@@ -199,6 +200,7 @@ def course_outcomes(course: TreatmentCourse, *, config: OutcomeConfig | None = N
     )
     by_code: dict[str, list[ScorePoint]] = {}
     for code, at, total, pk, timepoint in responses:
+        assert total is not None  # filtered on total__isnull=False
         by_code.setdefault(code, []).append(ScorePoint(at, total, pk, timepoint))
     titles = instrument_titles(course.clinic_id, list(config.instruments))
     result = CourseOutcomes(course=course, config=config, first_dose_at=first_dose)
@@ -244,11 +246,15 @@ def _add_nhs(result: CourseOutcomes) -> None:
         anxiety = "gad7"
         pair = _pair(result.for_code(anxiety))
     result.anxiety_code = anxiety
+    depression_measure = config.instruments[DEPRESSION_MEASURE].nhs
+    anxiety_measure = config.instruments[anxiety].nhs
+    # nhs_ready: the PHQ-9 and GAD-7 (the fallback above) both carry NHS thresholds.
+    assert depression_measure is not None and anxiety_measure is not None
     result.nhs = rules.nhs_tt_outcome(
         depression=_pair(result.for_code(DEPRESSION_MEASURE)),
         anxiety=pair,
-        depression_measure=config.instruments[DEPRESSION_MEASURE].nhs,
-        anxiety_measure=config.instruments[anxiety].nhs,
+        depression_measure=depression_measure,
+        anxiety_measure=anxiety_measure,
     )
 
 
@@ -308,15 +314,20 @@ def client_trajectories(client, code: str | None = None) -> list[TrajectoryData]
     for instrument, at, total, pk, timepoint in responses.order_by(
         "completed_at", "id"
     ).values_list("instrument_code", "completed_at", "total", "id", "timepoint"):
+        assert total is not None  # filtered on total__isnull=False
         by_code.setdefault(instrument, []).append(ScorePoint(at, total, pk, timepoint))
     if code is not None:
         by_code.setdefault(code, [])
     if not by_code:
         return []
-    dosing = list(
-        DosingSession.objects.filter(client=client, dose_started_at__isnull=False)
-        .order_by("dose_started_at")
-        .values_list("number", "dose_started_at")
+    # Filtered on dose_started_at__isnull=False: every started-at is a datetime.
+    dosing = cast(
+        "list[tuple[int, dt.datetime]]",
+        list(
+            DosingSession.objects.filter(client=client, dose_started_at__isnull=False)
+            .order_by("dose_started_at")
+            .values_list("number", "dose_started_at")
+        ),
     )
     definitions = active_definitions(client.clinic_id, by_code)
     known = [c for c in OUTCOME_INSTRUMENTS if c in by_code]

@@ -13,6 +13,7 @@ no negation, so adding a fact (a history item, a medication) can only add findin
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -265,7 +266,7 @@ def unmeasured(rules: list[dict[str, Any]], facts: dict[str, Any]) -> list[Unmea
     return sorted(waiting, key=lambda u: SEVERITY[u.kind])
 
 
-def outcome_of(findings: list[Finding], waiting: list[Unmeasured] = ()) -> str:
+def outcome_of(findings: list[Finding], waiting: Sequence[Unmeasured] = ()) -> str:
     """excluded if any absolute finding; incomplete if an absolute or relative rule waits for a
     measurement (no decision until it is measured: a missing blood pressure neither passes nor
     fails); review if any relative finding; otherwise clear."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -38,11 +39,15 @@ def protocol_versions(clinic_id: int):
     )
 
 
-def rules_as_dicts(protocol: ScreeningProtocol) -> list[dict]:
-    return list(
-        protocol.rules.order_by("position", "key").values(
-            "key", "label", "kind", "condition", "rationale", "source", "override_allowed"
-        )
+def rules_as_dicts(protocol: ScreeningProtocol) -> list[dict[str, Any]]:
+    # values() rows are plain dicts; the rules read them by key.
+    return cast(
+        "list[dict[str, Any]]",
+        list(
+            protocol.rules.order_by("position", "key").values(
+                "key", "label", "kind", "condition", "rationale", "source", "override_allowed"
+            )
+        ),
     )
 
 

@@ -295,6 +295,7 @@ def _check_prescriber_signature(
 ) -> None:
     if not actor.has_role(Role.PRESCRIBER):
         raise PermissionDenied(_("Only a prescriber decides eligibility after review."))
+    assert actor.user is not None  # a prescriber is a person: the system actor has no roles
     _require_clinical(actor, screening.client)
     errors = {}
     if not reason.strip():

@@ -25,6 +25,7 @@ from kapcare.dosing.services.common import (
     lock_session,
     require,
     require_status,
+    session_protocol,
     transition_session,
 )
 from kapcare.dosing.states import AWAITING_DOSE
@@ -39,7 +40,7 @@ def _route_for_checks(session: DosingSession) -> str:
     order = selectors.current_order(session.course)
     if order is not None:
         return order.route
-    protocol = session.protocol
+    protocol = session_protocol(session)
     return max(ROUTES, key=lambda r: protocol.fasting_hours_for(r) or Decimal(0))
 
 
@@ -75,7 +76,9 @@ def measured_facts(session: DosingSession, data: dict[str, Any]) -> dict[str, An
 
     measures = pre_dose_measures(session, timezone.now())
     done = {m.code for m in measures if m.done}
-    facts = {flag: code in done for flag, code in MEASURE_FLAGS.items()}
+    facts: dict[str, bool | int | None] = {
+        flag: code in done for flag, code in MEASURE_FLAGS.items()
+    }
     facts["phq9_item9"] = higher_item9(data.get("phq9_item9"), measures)
     return facts
 
@@ -109,7 +112,7 @@ def record_pre_dose_check(
     problems = pre_dose_problems(
         {name: getattr(check, name) for name in CHECK_FIELDS},
         route=_route_for_checks(session),
-        protocol=session.protocol,
+        protocol=session_protocol(session),
         pregnancy_applicable=selectors.pregnancy_applicable(session.client),
     )
     check.problems = [p.as_dict() for p in problems]
@@ -121,7 +124,7 @@ def record_pre_dose_check(
         session,
         AuditAction.CREATE,
         _("Pre-dose checks for session %(n)s") % {"n": session.number},
-        {"problems": check.problems, "protocol_version": session.protocol.version},
+        {"problems": check.problems, "protocol_version": session_protocol(session).version},
         obj=check,
     )
     return check
@@ -138,7 +141,9 @@ def clear_pre_dose_check(*, actor: Actor, check: PreDoseCheck, reason: str) -> P
     session = lock_session(check.session)
     require_status(session, S.PRE_DOSE_CHECKS)
     check = PreDoseCheck.objects.select_for_update().get(pk=check.pk)
-    if selectors.latest_check(session).pk != check.pk:
+    latest = selectors.latest_check(session)
+    assert latest is not None  # the check being cleared is one of the session's
+    if latest.pk != check.pk:
         raise ValidationError(_("A newer check exists; clear that one."))
     if any(p["severity"] == STOP for p in check.problems):
         raise ValidationError(

@@ -11,9 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import User
+from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.transitions import StateMachine, lock, transition
-from kapcare.dosing.models import DosingSession, DosingStatus, SessionStatusChange
+from kapcare.dosing.models import (
+    DosingProtocol,
+    DosingSession,
+    DosingStatus,
+    SessionStatusChange,
+)
 from kapcare.dosing.states import REASON_REQUIRED, TRANSITIONS
 
 # A time typed on a tablet whose clock is a little ahead is not "in the future".
@@ -103,7 +110,14 @@ def transition_session(
     )
 
 
-def audit(actor: Actor, session: DosingSession, action: str, summary: str, details=None, obj=None):
+def audit(
+    actor: Actor,
+    session: DosingSession,
+    action: AuditAction,
+    summary: str,
+    details=None,
+    obj=None,
+):
     return record_event(
         actor=actor,
         action=action,
@@ -112,3 +126,16 @@ def audit(actor: Actor, session: DosingSession, action: str, summary: str, detai
         summary=summary,
         details=details or {},
     )
+
+
+def staff_user(actor: Actor) -> User:
+    """The member of staff acting. Every dosing write passes a role check first and the system
+    actor holds no roles, so a user is always there by the time this is asked."""
+    assert actor.user is not None
+    return actor.user
+
+
+def session_protocol(session: DosingSession) -> DosingProtocol:
+    """The dosing protocol the session was opened under (set when the session opens)."""
+    assert session.protocol is not None
+    return session.protocol

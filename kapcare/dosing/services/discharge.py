@@ -27,6 +27,8 @@ from kapcare.dosing.services.common import (
     lock_session,
     require,
     require_status,
+    session_protocol,
+    staff_user,
     transition_session,
 )
 
@@ -34,7 +36,9 @@ from kapcare.dosing.services.common import (
 def readiness(session: DosingSession, at: dt.datetime, *, checks, vitals, open_alerts: int):
     """What discharge at `at` would still need, as the live page shows it: the earliest time
     the observation minimum allows, and what the latest readings say about baseline."""
-    protocol = session.protocol
+    protocol = session_protocol(session)
+    started = session.dose_started_at
+    assert started is not None  # readiness is asked only once the dose has started
     minimum = protocol.min_observation_for(session.route)
     baseline = selectors.baseline_of(checks[-1] if checks else None)
     latest = selectors.latest_reading(vitals)
@@ -56,8 +60,8 @@ def readiness(session: DosingSession, at: dt.datetime, *, checks, vitals, open_a
         )
     return {
         "minimum": minimum,
-        "observed": observed_minutes(session.dose_started_at, at),
-        "earliest": session.dose_started_at + dt.timedelta(minutes=minimum),
+        "observed": observed_minutes(started, at),
+        "earliest": started + dt.timedelta(minutes=minimum),
         "vitals_problems": vitals_problems,
         "open_alerts": open_alerts,
     }
@@ -116,7 +120,7 @@ def discharge_session(
         clinic=session.clinic,
         session=session,
         discharged_at=discharged_at,
-        discharged_by=actor.user,
+        discharged_by=staff_user(actor),
         observed_minutes=state["observed"],
         min_observation_minutes=state["minimum"],
         summary=summary.strip(),

@@ -33,8 +33,16 @@ from kapcare.dosing.models import (
 )
 from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.rules import waste_problem
-from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
+from kapcare.dosing.services.common import (
+    audit,
+    check_time,
+    lock_session,
+    require,
+    require_status,
+    staff_user,
+)
 from kapcare.dosing.states import REMS_RECORDABLE
+from kapcare.ledger.models import LedgerEntry
 from kapcare.ledger.services import record_undelivered_waste
 
 CHAIR = _("Only a nurse or prescriber on the care team records this.")
@@ -47,8 +55,9 @@ def _prescribers_to_tell(session: DosingSession) -> list[User]:
             "user_id", flat=True
         )
     )
-    if session.dose_order_id:
-        ids.add(session.dose_order.signed_by_id)
+    order = session.dose_order
+    if order is not None:
+        ids.add(order.signed_by_id)
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
@@ -110,7 +119,7 @@ def record_adverse_event(
         description=description.strip(),
         action_taken=action_taken.strip(),
         outcome=outcome,
-        recorded_by=actor.user,
+        recorded_by=staff_user(actor),
     )
     if rescue_medication.strip():
         given_at = check_time(
@@ -123,7 +132,7 @@ def record_adverse_event(
             clinic=session.clinic,
             session=session,
             kind=AdministrationKind.RESCUE,
-            administered_by=actor.user,
+            administered_by=staff_user(actor),
             started_at=given_at,
             route=rescue_route.strip()[:16],
             medication=rescue_medication.strip(),
@@ -191,7 +200,7 @@ def record_session_waste(
     quantity_mg: Decimal,
     reason: str,
     occurred_at: dt.datetime | None = None,
-) -> object:
+) -> LedgerEntry:
     """Witnessed waste of drug drawn for this session's dose but not given (an infusion stopped
     early): the one way to waste against a dosing session.
 
@@ -211,6 +220,8 @@ def record_session_waste(
     )
     if dose is None:
         raise ValidationError(_("No dose was drawn in this session."))
+    # A dose is always on the ledger with its amount (administration_dose_is_on_the_ledger).
+    assert dose.amount_mg is not None and dose.ledger_entry is not None
     problem = waste_problem(
         quantity_mg=quantity_mg,
         dose_mg=dose.amount_mg,
@@ -271,7 +282,8 @@ def save_rems_record(
     for an esketamine session; saved again replaces the earlier answers (audited)."""
     require(can_work_the_chair(actor, session.client), CHAIR)
     session = lock_session(session)
-    if not (session.dose_order_id and session.dose_order.product == "esketamine"):
+    order = session.dose_order
+    if not (order is not None and order.product == "esketamine"):
         raise ValidationError(_("The REMS record is for esketamine sessions."))
     require_status(session, *REMS_RECORDABLE)
     start = session.dose_started_at
@@ -281,7 +293,7 @@ def save_rems_record(
         not_before=start,
         not_before_what=_("the dose"),
     )
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     for field, observed, when in (
         ("sedation_resolved_at", sedation_observed, sedation_resolved_at),
         ("dissociation_resolved_at", dissociation_observed, dissociation_resolved_at),
@@ -322,7 +334,10 @@ def save_rems_record(
 
 @transaction.atomic
 def mark_notification_read(*, actor: Actor, notification: DosingNotification):
-    if notification.recipient_id != actor.user.pk or notification.clinic_id != actor.clinic_id:
+    if (
+        notification.recipient_id != staff_user(actor).pk
+        or notification.clinic_id != actor.clinic_id
+    ):
         raise ValidationError(_("Not your notification."))
     DosingNotification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()

@@ -43,6 +43,7 @@ from kapcare.dosing.services.common import (
     lock_session,
     require,
     require_status,
+    staff_user,
     transition_session,
 )
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
@@ -148,10 +149,13 @@ def administer_dose(
             {NON_FIELD_ERRORS: [f"{g.label}: {g.reason}" for g in failed]}, code="gate"
         )
     order = selectors.current_order(session.course)
+    # The gates have just passed: a signed order is current and the pre-dose checks are on file.
+    assert order is not None and check is not None
     dose = session_dose_mg(
         dose_mg=order.dose_mg, dose_mg_per_kg=order.dose_mg_per_kg, weight_kg=check.weight_kg
     )
     if Decimal(amount_mg) != dose:
+        assert dose is not None  # the checks record today's weight for a per-kg order
         raise ValidationError(
             {
                 "amount_mg": _("The order gives %(mg)s mg today.")
@@ -188,11 +192,15 @@ def administer_dose(
         )
     except ValidationError as error:
         raise _ledger_error(error) from error
+    rate = None
+    if order.route == Route.IV:
+        assert order.infusion_minutes is not None  # an IV order carries its infusion time
+        rate = infusion_rate_mg_per_hour(amount_mg, order.infusion_minutes)
     given = Administration.objects.create(
         clinic=session.clinic,
         session=session,
         kind=AdministrationKind.DOSE,
-        administered_by=actor.user,
+        administered_by=staff_user(actor),
         started_at=started_at,
         route=order.route,
         site=site,
@@ -201,11 +209,7 @@ def administer_dose(
         location=location,
         units_opened=int((Decimal(amount_mg) + waste) / product.mg_per_unit),
         waste_mg=waste,
-        rate_mg_per_hour=(
-            infusion_rate_mg_per_hour(amount_mg, order.infusion_minutes)
-            if order.route == Route.IV
-            else None
-        ),
+        rate_mg_per_hour=rate,
         ledger_entry=entry,
         waste_entry=waste_entry,
         note=note.strip(),

@@ -28,7 +28,15 @@ from kapcare.dosing.permissions import (
     can_rate_dissociation,
     can_work_the_chair,
 )
-from kapcare.dosing.services.common import audit, check_time, lock_session, require, require_status
+from kapcare.dosing.services.common import (
+    audit,
+    check_time,
+    lock_session,
+    require,
+    require_status,
+    session_protocol,
+    staff_user,
+)
 from kapcare.dosing.states import AFTER_DOSE
 
 VITAL_FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate", "sedation")
@@ -68,7 +76,11 @@ def record_vitals(
     if (reading.systolic is None) != (reading.diastolic is None):
         field = "diastolic" if reading.diastolic is None else "systolic"
         raise ValidationError({field: _("Blood pressure needs both numbers.")})
-    if reading.systolic is not None and reading.systolic <= reading.diastolic:
+    if (
+        reading.systolic is not None
+        and reading.diastolic is not None
+        and reading.systolic <= reading.diastolic
+    ):
         raise ValidationError({"diastolic": _("The diastolic must be below the systolic.")})
     reading.save()
     baseline = selectors.baseline_of(selectors.latest_check(session))
@@ -84,7 +96,7 @@ def record_vitals(
             vital=reading,
             kind=finding.kind,
             message=finding.message,
-            protocol_version=session.protocol.version,
+            protocol_version=session_protocol(session).version,
             raised_at=reading.recorded_at,
         )
         for finding in findings
@@ -193,7 +205,7 @@ def rate_dissociation(
         not_before=session.dose_started_at,
         not_before_what=_("the dose"),
     )
-    scale_key = session.protocol.dissociation_scale
+    scale_key = session_protocol(session).dissociation_scale
     scale = DISSOCIATION_SCALES[scale_key]
     if score is None or not 0 <= score <= scale["max"]:
         raise ValidationError({"score": _("Rate from 0 to %(m)s.") % {"m": scale["max"]}})
@@ -201,7 +213,7 @@ def rate_dissociation(
         clinic=session.clinic,
         session=session,
         rated_at=rated_at,
-        rated_by=actor.user,
+        rated_by=staff_user(actor),
         scale=scale_key,
         score=score,
         max_score=scale["max"],
@@ -255,7 +267,7 @@ def save_session_note(
     for name, value in fields.items():
         setattr(note, name, value)
     note.revision += 1
-    note.updated_by, note.updated_at = actor.user, timezone.now()
+    note.updated_by, note.updated_at = staff_user(actor), timezone.now()
     note.save()
     audit(
         actor,

@@ -21,7 +21,7 @@ from kapcare.courses.states import CLOSED
 from kapcare.dosing.models import PRODUCT_ROUTES, DoseOrder, Route
 from kapcare.dosing.permissions import can_order
 from kapcare.dosing.rules import ceiling_findings, limit_findings, override_reason_problem
-from kapcare.dosing.services.common import require
+from kapcare.dosing.services.common import require, staff_user
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
 
 MAX_SESSIONS = 52
@@ -56,9 +56,10 @@ def sign_dose_order(
     errors: dict[str, str] = {}
     if route not in PRODUCT_ROUTES.get(product, ()):
         errors["route"] = _("This product is not given by this route.")
+    dose = dose_mg if dose_mg is not None else dose_mg_per_kg
     if (dose_mg is None) == (dose_mg_per_kg is None):
         errors["dose"] = _("Give the dose in mg or in mg/kg.")
-    elif (dose_mg if dose_mg is not None else dose_mg_per_kg) <= 0:
+    elif dose is not None and dose <= 0:
         errors["dose"] = _("The dose must be more than zero.")
     else:
         column = "dose_mg" if dose_mg is not None else "dose_mg_per_kg"
@@ -75,9 +76,9 @@ def sign_dose_order(
         errors["sessions_authorised"] = _("Between 1 and %(n)s sessions.") % {"n": MAX_SESSIONS}
     if valid_until < course.clinic.today():
         errors["valid_until"] = _("The expiry date has passed.")
-    if not typed_name_matches(signature_name, actor.user.full_name):
+    if not typed_name_matches(signature_name, staff_user(actor).full_name):
         errors["signature_name"] = _("Type your full name exactly as on your account (%(n)s).") % {
-            "n": actor.user.full_name
+            "n": staff_user(actor).full_name
         }
     if errors:
         raise ValidationError(errors)
@@ -134,7 +135,7 @@ def sign_dose_order(
         limit_findings=findings,
         outside_limits=bool(findings),
         override_reason=override_reason.strip() if findings else "",
-        signed_by=actor.user,
+        signed_by=staff_user(actor),
         signature_name=signature_name.strip(),
         signed_at=timezone.now(),
     )

@@ -28,7 +28,7 @@ from kapcare.dosing.permissions import can_clear_check, can_work_the_chair
 from kapcare.dosing.review_selectors import prescribers_to_ask
 from kapcare.dosing.rules import REVIEW, STOP
 from kapcare.dosing.services.checks import clear_pre_dose_check
-from kapcare.dosing.services.common import audit, lock_session, require, require_status
+from kapcare.dosing.services.common import audit, lock_session, require, require_status, staff_user
 
 S = DosingStatus
 
@@ -78,7 +78,7 @@ def ask_prescriber(
         clinic=session.clinic,
         session=session,
         pre_dose_check=check,
-        requested_by=actor.user,
+        requested_by=staff_user(actor),
         note=note.strip(),
     )
     audit(
@@ -121,8 +121,10 @@ def decide_review_request(
     locked = ReviewRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != ReviewStatus.WAITING:
         if locked.decided_by_id:
+            decider = locked.decided_by
+            assert decider is not None  # decided_by_id is set
             raise ValidationError(
-                _("%(who)s already decided this request.") % {"who": locked.decided_by.full_name}
+                _("%(who)s already decided this request.") % {"who": decider.full_name}
             )
         raise ValidationError(_("This request is no longer needed."))
     errors = {}
@@ -132,9 +134,9 @@ def decide_review_request(
             if approve
             else _("Say why the dose should not go ahead, for the nurse.")
         )
-    if not typed_name_matches(signature_name, actor.user.full_name):
+    if not typed_name_matches(signature_name, staff_user(actor).full_name):
         errors["signature_name"] = _("Type your full name exactly as on your account (%(n)s).") % {
-            "n": actor.user.full_name
+            "n": staff_user(actor).full_name
         }
     if errors:
         raise ValidationError(errors)
