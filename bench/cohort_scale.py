@@ -134,20 +134,23 @@ def explain(sql: str, params=()) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def time_grouping(http, clinic, config, group_by: str, repeats: int) -> dict[str, float]:
+def time_grouping(http, clinic, config, group_by: str, repeats: int, old: bool) -> dict:
     kwargs = dict(clinic_id=clinic.pk, config=config, code="phq9", group_by=group_by)
-    assert cohorts.cohort_table(**kwargs) == oracle_cohort_table(**kwargs), group_by
     url = f"{reverse('outcomes:dashboard')}?instrument=phq9&group_by={group_by}"
-    times = {
-        "old": median_ms(lambda: oracle_cohort_table(**kwargs), repeats),
+    times = {}
+    if old:
+        assert cohorts.cohort_table(**kwargs) == oracle_cohort_table(**kwargs), group_by
+        times["old"] = median_ms(lambda: oracle_cohort_table(**kwargs), repeats)
+    times |= {
         "new": median_ms(lambda: cohorts.cohort_table(**kwargs), repeats),
         "sql": median_ms(
             lambda: selectors.cohort_reference_sql(clinic, group_by=group_by), repeats
         ),
         "page": median_ms(lambda: http.get(url), repeats),
     }
-    with mock.patch.object(cohorts, "cohort_table", oracle_cohort_table):
-        times["old page"] = median_ms(lambda: http.get(url), repeats)
+    if old:
+        with mock.patch.object(cohorts, "cohort_table", oracle_cohort_table):
+            times["old page"] = median_ms(lambda: http.get(url), repeats)
     return times
 
 
@@ -156,6 +159,7 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--skip-old", action="store_true", help="time the new table only")
     args = parser.parse_args()
     setup_test_environment()
     call_command("migrate", verbosity=0)
@@ -166,12 +170,14 @@ def main() -> None:
     print(f"{Response.objects.filter(clinic=clinic).count()} responses, "
           f"{TreatmentCourse.objects.filter(clinic=clinic).count()} courses")  # fmt: skip
     for group_by in cohorts.GROUPINGS:
-        times = time_grouping(http, clinic, config, group_by, args.repeats)
+        times = time_grouping(http, clinic, config, group_by, args.repeats, not args.skip_old)
         print(group_by.ljust(10), "  ".join(f"{k} {v:8.0f} ms" for k, v in times.items()))
     if args.explain:
         kwargs = dict(clinic_id=clinic.pk, config=config, code="phq9", group_by="condition")
         print("--- new ---")
         print(explain(*cohort_query(**kwargs)))
+        if args.skip_old:
+            return
         with CaptureQueriesContext(connection) as old:
             oracle_cohort_table(**kwargs)
         for query in old.captured_queries:

@@ -2,7 +2,8 @@
 
 The cohort is read in one pass over the clinic's scored responses, whatever their number:
 
-- `cc`: the clinic's courses with their first dose (MIN over the dosing sessions, one join).
+- `cc`: the clinic's courses, with their first dose (MIN over the dosing sessions, grouped
+  once) under the pre-dose baseline rule.
 - `ranked`: every complete, scored response on the instruments the table needs, numbered per
   (course, instrument) newest first by one window (completed_at DESC, id DESC). The index
   measures.response_course_code_time holds exactly that order, so the database reads it
@@ -10,11 +11,13 @@ The cohort is read in one pass over the clinic's scored responses, whatever thei
   row (no LEAD); the pre-dose baseline is the first row before the first dose (the row where
   "before the dose" turns true, by LAG). Ties in time are broken by id, like
   kapcare.outcomes.rules.pick_baseline / pick_last and the per-course page.
-- `facts`: one row per (course, instrument): baseline time and total, last time and total.
-- `oc`: one row per course in the cohort (a baseline on the chosen measure, in the date
-  range): the chosen measure's pair, and for NHS Talking Therapies the PHQ-9 and the paired
-  anxiety measure (the condition's ADSM when it has both scores, else GAD-7, FACTS.md §2.3)
-  with their thresholds.
+- `facts`: one row per course, grouped as the ranked rows stream by: baseline and last
+  (time and total) of the chosen measure, and for NHS Talking Therapies of the PHQ-9, GAD-7
+  and the condition's anxiety-disorder-specific measure.
+- `pc` / `oc`: the courses in the cohort (a baseline on the chosen measure, in the date
+  range) with each pair (a last score counts when it is after the baseline), and the paired
+  anxiety measure (the ADSM when it has both scores, else GAD-7, FACTS.md §2.3) with its
+  thresholds.
 - The groups and the whole cohort are two SELECTs over `oc` joined by UNION ALL: one
   statement, one pass. The whole cohort is not a sum of the groups: by therapist a course
   counts under each therapist on the team, and a course with none is in no group.
@@ -58,53 +61,21 @@ def _table(model) -> str:
     return model._meta.db_table
 
 
-def _courses(clinic_id: int) -> Fragment:
+def _courses(clinic_id: int, baseline_rule: str) -> Fragment:
+    if baseline_rule == "intake":  # the first dose plays no part
+        return (
+            "SELECT c.id AS course_id, c.condition AS condition, c.client_id AS client_id "  # noqa: S608
+            f"FROM {_table(TreatmentCourse)} c WHERE c.clinic_id = %s",
+            [clinic_id],
+        )
     return (
         "SELECT c.id AS course_id, c.condition AS condition, c.client_id AS client_id, "  # noqa: S608
-        "MIN(d.dose_started_at) AS first_dose "
-        f"FROM {_table(TreatmentCourse)} c LEFT JOIN {_table(DosingSession)} d "
-        "ON d.course_id = c.id AND d.dose_started_at IS NOT NULL "
-        "WHERE c.clinic_id = %s GROUP BY c.id, c.condition, c.client_id",
+        "d.first_dose AS first_dose "
+        f"FROM {_table(TreatmentCourse)} c LEFT JOIN (SELECT course_id, "
+        f"MIN(dose_started_at) AS first_dose FROM {_table(DosingSession)} "
+        "WHERE dose_started_at IS NOT NULL GROUP BY course_id) d ON d.course_id = c.id "
+        "WHERE c.clinic_id = %s",
         [clinic_id],
-    )
-
-
-def _ranked(codes: list[str], baseline_rule: str) -> Fragment:
-    if baseline_rule == "intake":
-        # Newest first, the course's first score is the one with nothing after it.
-        is_base = "CASE WHEN LEAD(r.id) OVER w IS NULL THEN 1 ELSE 0 END"
-    else:
-        # Scores before the first dose all come after the later ones, newest first: the
-        # baseline is the first of them (before any dose, every score is a pre-dose score).
-        pre = "CASE WHEN cc.first_dose IS NULL OR r.completed_at < cc.first_dose THEN 1 ELSE 0 END"
-        is_base = f"CASE WHEN {pre} = 1 AND COALESCE(LAG({pre}) OVER w, 0) = 0 THEN 1 ELSE 0 END"
-    marks = ", ".join(["%s"] * len(codes))
-    return (
-        "SELECT r.course_id AS course_id, r.instrument_code AS code, r.total AS total, "  # noqa: S608
-        f"r.completed_at AS completed_at, ROW_NUMBER() OVER w AS rn, {is_base} AS is_base "
-        f"FROM {_table(Response)} r JOIN cc ON cc.course_id = r.course_id "
-        f"WHERE r.status = 'complete' AND r.total IS NOT NULL AND r.instrument_code IN ({marks}) "
-        "WINDOW w AS (PARTITION BY r.course_id, r.instrument_code "
-        "ORDER BY r.completed_at DESC, r.id DESC)",
-        list(codes),
-    )
-
-
-FACTS = (
-    "SELECT course_id, code, "
-    "MAX(CASE WHEN is_base = 1 THEN completed_at END) AS b_at, "
-    "MAX(CASE WHEN is_base = 1 THEN total END) AS b, "
-    "MAX(CASE WHEN rn = 1 THEN completed_at END) AS l_at, "
-    "MAX(CASE WHEN rn = 1 THEN total END) AS l "
-    "FROM ranked WHERE rn = 1 OR is_base = 1 GROUP BY course_id, code"
-)
-
-
-def _pair(alias: str, prefix: str) -> str:
-    """<prefix>_b and <prefix>_l: the last score counts only when it is after the baseline."""
-    return (
-        f"{alias}.b AS {prefix}_b, "
-        f"CASE WHEN {alias}.l_at > {alias}.b_at THEN {alias}.l END AS {prefix}_l"
     )
 
 
@@ -120,34 +91,77 @@ def _adsm_code(config: OutcomeConfig) -> Fragment:
     )
 
 
-def _per_course(config: OutcomeConfig, code: str, date_from, date_to) -> Fragment:
-    columns = "cc.course_id, cc.condition, cc.client_id, s.b_at AS sel_at, " + _pair("s", "sel")
-    params: list = []
-    joins = "JOIN facts s ON s.course_id = cc.course_id AND s.code = %s"
-    join_params: list = [code]
+def _ranked(config: OutcomeConfig, codes: list[str]) -> Fragment:
+    if config.baseline_rule == "intake":
+        # Newest first, the course's first score is the one with nothing after it.
+        is_base = "CASE WHEN LEAD(r.id) OVER w IS NULL THEN 1 ELSE 0 END"
+    else:
+        # Scores before the first dose all come after the later ones, newest first: the
+        # baseline is the first of them (before any dose, every score is a pre-dose score).
+        pre = "CASE WHEN cc.first_dose IS NULL OR r.completed_at < cc.first_dose THEN 1 ELSE 0 END"
+        is_base = f"CASE WHEN {pre} = 1 AND COALESCE(LAG({pre}) OVER w, 0) = 0 THEN 1 ELSE 0 END"
+    adsm, adsm_params = _adsm_code(config) if config.nhs_ready else ("NULL", [])
+    marks = ", ".join(["%s"] * len(codes))
+    return (
+        "SELECT r.course_id AS course_id, cc.condition AS condition, "  # noqa: S608
+        f"cc.client_id AS client_id, {adsm} AS adsm_code, r.instrument_code AS code, "
+        "r.total AS total, r.completed_at AS completed_at, "
+        f"ROW_NUMBER() OVER w AS rn, {is_base} AS is_base "
+        f"FROM {_table(Response)} r JOIN cc ON cc.course_id = r.course_id "
+        f"WHERE r.status = 'complete' AND r.total IS NOT NULL AND r.instrument_code IN ({marks}) "
+        "WINDOW w AS (PARTITION BY r.course_id, r.instrument_code "
+        "ORDER BY r.completed_at DESC, r.id DESC)",
+        [*adsm_params, *codes],
+    )
+
+
+def _picks(prefix: str, code: str) -> str:
+    """Baseline and last (time and total) of one instrument, `code` being SQL (a placeholder
+    or a column), as aggregates over a course's rows: four placeholders when it is one."""
+    pick = "MAX(CASE WHEN code = {code} AND {mark} THEN {column} END) AS {prefix}_{name}"
+    return ", ".join(
+        pick.format(code=code, mark=mark, column=column, prefix=prefix, name=name)
+        for mark, column, name in (
+            ("is_base = 1", "completed_at", "b_at"),
+            ("is_base = 1", "total", "b"),
+            ("rn = 1", "completed_at", "l_at"),
+            ("rn = 1", "total", "l"),
+        )
+    )
+
+
+def _facts(config: OutcomeConfig, code: str) -> Fragment:
+    """One row per course. Its rows come from the window in course order, so the database
+    groups them as they stream: no hash, no sort, no join per instrument."""
+    columns = "course_id, MAX(condition) AS condition, MAX(client_id) AS client_id, "
+    columns += _picks("sel", "%s")
+    params = [code] * 4
     if config.nhs_ready:
-        adsm, adsm_params = _adsm_code(config)
-        columns += (
-            f", {_pair('dp', 'dep')}, {_pair('gd', 'gad')}, {adsm} AS adsm_code, "
-            f"{_pair('ad', 'adsm')}"
-        )
-        params += adsm_params
-        joins += (
-            " LEFT JOIN facts dp ON dp.course_id = cc.course_id AND dp.code = %s"
-            " LEFT JOIN facts gd ON gd.course_id = cc.course_id AND gd.code = %s"
-            f" LEFT JOIN facts ad ON ad.course_id = cc.course_id AND ad.code = {adsm}"
-        )
-        join_params += [DEPRESSION_MEASURE, DEFAULT_ANXIETY_MEASURE, *adsm_params]
-    where = "s.b IS NOT NULL"
-    where_params = []
+        columns += f", MAX(adsm_code) AS adsm_code, {_picks('dep', '%s')}, "
+        columns += f"{_picks('gad', '%s')}, {_picks('adsm', 'adsm_code')}"
+        params += [DEPRESSION_MEASURE] * 4 + [DEFAULT_ANXIETY_MEASURE] * 4
+    return (
+        f"SELECT {columns} FROM ranked WHERE rn = 1 OR is_base = 1 GROUP BY course_id",  # noqa: S608
+        params,
+    )
+
+
+def _pair(prefix: str) -> str:
+    """<prefix>_b and <prefix>_l: the last score counts only when it is after the baseline."""
+    return f"{prefix}_b, CASE WHEN {prefix}_l_at > {prefix}_b_at THEN {prefix}_l END AS {prefix}_l"
+
+
+def _per_course(config: OutcomeConfig, date_from, date_to) -> Fragment:
+    columns = "course_id, condition, client_id, sel_b_at AS sel_at, " + _pair("sel")
+    if config.nhs_ready:
+        columns += f", {_pair('dep')}, {_pair('gad')}, adsm_code, {_pair('adsm')}"
+    where = "sel_b IS NOT NULL"
+    params = []
     for value, op in ((date_from, ">="), (date_to, "<")):
         if value is not None:
-            where += f" AND s.b_at {op} %s"
-            where_params.append(connection.ops.adapt_datetimefield_value(value))
-    return (
-        f"SELECT {columns} FROM cc {joins} WHERE {where}",  # noqa: S608 (fixed text)
-        params + join_params + where_params,
-    )
+            where += f" AND sel_b_at {op} %s"
+            params.append(connection.ops.adapt_datetimefield_value(value))
+    return f"SELECT {columns} FROM facts WHERE {where}", params  # noqa: S608
 
 
 def _anxiety(config: OutcomeConfig) -> Fragment:
@@ -282,11 +296,13 @@ def cohort_query(
         codes |= {m for m in config.anxiety_by_condition.values() if nhs_measure(config, m)}
     parts: list[Fragment] = [
         ("WITH cc AS (", []),
-        _courses(clinic_id),
+        _courses(clinic_id, config.baseline_rule),
         ("), ranked AS (", []),
-        _ranked(sorted(codes), config.baseline_rule),
-        (f"), facts AS ({FACTS}), pc AS (", []),
-        _per_course(config, code, date_from, date_to),
+        _ranked(config, sorted(codes)),
+        ("), facts AS (", []),
+        _facts(config, code),
+        ("), pc AS (", []),
+        _per_course(config, date_from, date_to),
         ("), oc AS (SELECT ", []),
         _anxiety(config),
         (" FROM pc)", []),
