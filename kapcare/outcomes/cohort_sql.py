@@ -36,6 +36,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from kapcare.clients.models import CareTeamMember
 from kapcare.courses.models import TreatmentCourse
@@ -243,8 +244,6 @@ def _tzname(tz) -> str | None:
     if not settings.USE_TZ:
         return None
     if tz is None:
-        from django.utils import timezone
-
         tz = timezone.get_current_timezone()
     return tz.tzname(None) or str(tz)
 
