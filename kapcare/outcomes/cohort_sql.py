@@ -6,8 +6,9 @@ The cohort is read in one pass over the clinic's scored responses, whatever thei
   once) under the pre-dose baseline rule.
 - `ranked`: every complete, scored response on the instruments the table needs, numbered per
   (course, instrument) newest first by one window (completed_at DESC, id DESC). The index
-  measures.response_course_code_time holds exactly that order, so the database reads it
-  instead of sorting. In that order the last score is row 1; the intake baseline is the final
+  measures.response_course_code_time holds exactly that order, so the database can read it
+  instead of sorting (PostgreSQL may as well walk the course index and sort each course's
+  few rows: the costs are alike). In that order the last score is row 1; the intake baseline is the final
   row (no LEAD); the pre-dose baseline is the first row before the first dose (the row where
   "before the dose" turns true, by LAG). Ties in time are broken by id, like
   kapcare.outcomes.rules.pick_baseline / pick_last and the per-course page.
