@@ -325,7 +325,12 @@ class Response(models.Model):
             models.Index(
                 fields=["client", "instrument_code", "completed_at"], name="response_client_code"
             ),
-            models.Index(fields=["course", "instrument_code"], name="response_course_code"),
+            # A course's scores on one instrument, newest first (ties by id): the outcomes
+            # dashboard's window over responses reads this order instead of sorting.
+            models.Index(
+                fields=["course", "instrument_code", "-completed_at", "-id"],
+                name="response_course_code_time",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

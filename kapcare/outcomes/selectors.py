@@ -2,7 +2,7 @@
 
 Outcomes use complete, scored responses only (Response.status "complete" with a total); an
 incomplete response is never given a total here either. The cohort dashboard's SQL lives in
-kapcare.outcomes.cohorts.
+kapcare.outcomes.cohorts (cohort_reference_sql below runs it alone, for benchmarks).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kapcare.core.versioning import latest
 from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing.models import DosingSession
 from kapcare.measures.models import InstrumentCode, InstrumentDefinition, Response, ResponseStatus
-from kapcare.outcomes import rules
+from kapcare.outcomes import cohorts, rules
 from kapcare.outcomes.charts import Band, Trajectory
 from kapcare.outcomes.config import (
     DEPRESSION_MEASURE,
@@ -98,6 +98,17 @@ def instrument_titles(clinic_id: int, codes=OUTCOME_INSTRUMENTS) -> dict[str, st
         code: definitions[code].short_title if code in definitions else shipped.get(code, code)
         for code in codes
     }
+
+
+def cohort_reference_sql(clinic, *, code: str = "phq9", group_by: str = "condition") -> list:
+    """The outcomes dashboard's set-based statement for `clinic` (a Clinic or its id) under its
+    settings in force, run alone: no page, no audit row, no intervals. The dashboard's table is
+    this very SQL (kapcare.outcomes.cohort_sql), so a benchmark timing it against the page
+    measures what rendering and the rest of the page add. Raw rows, as cohorts.cohort_rows."""
+    clinic_id = getattr(clinic, "pk", clinic)
+    return cohorts.cohort_rows(
+        clinic_id=clinic_id, config=current_config(clinic_id), code=code, group_by=group_by
+    )
 
 
 # --- one course ---------------------------------------------------------------------------------
