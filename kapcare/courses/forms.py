@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.clients.conditions import Condition
+from kapcare.courses.dosing_sessions import SessionRef, sessions_of_course
 from kapcare.courses.models import CourseStatus, NoteKind
 from kapcare.courses.states import REASON_REQUIRED
 
@@ -106,9 +107,16 @@ class PreparationNoteForm(NoteForm):
     )
 
 
+def _session_label(session: SessionRef) -> str:
+    if session.number is None or session.scheduled_for is None:
+        return _("Session %(n)s") % {"n": session.shown}
+    day = timezone.localtime(session.scheduled_for).strftime("%b %d, %Y")
+    return _("Session %(n)s — %(day)s") % {"n": session.number, "day": day}
+
+
 class IntegrationNoteForm(NoteForm):
     content_fields = ("insights", "emotions", "body", "intentions_revisited", "daily_life_actions")
-    dosing_session = forms.ModelChoiceField(queryset=None, label=_("Follows dosing session"))
+    dosing_session = forms.TypedChoiceField(coerce=int, label=_("Follows dosing session"))
     insights = forms.CharField(label=_("Insights"), **TEXT)
     emotions = forms.CharField(label=_("Emotions"), **TEXT)
     body = forms.CharField(label=_("Body"), **TEXT)
@@ -119,12 +127,11 @@ class IntegrationNoteForm(NoteForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        sessions = self.course.dosing_sessions.order_by("-scheduled_for") if self.course else None
-        self.fields["dosing_session"].queryset = sessions
-        self.fields["dosing_session"].label_from_instance = lambda s: (
-            _("Session %(n)s — %(day)s")
-            % {"n": s.number, "day": timezone.localtime(s.scheduled_for).strftime("%b %d, %Y")}
-        )
+        # The course's sessions come from the dosing app (courses sits below it).
+        sessions = sessions_of_course(self.course.pk) if self.course else []
+        self.fields["dosing_session"].choices = [("", "---------")] + [
+            (s.id, _session_label(s)) for s in sessions
+        ]
 
     @classmethod
     def initial_from(cls, note) -> dict:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kapcare.clients.conditions import Condition
+from kapcare.core.models import StatusChange
 from kapcare.core.versioning import VersionedSettings, unique_version
 
 
@@ -40,23 +41,12 @@ class TreatmentCourse(models.Model):
         return f"{self.get_condition_display()} course ({self.get_status_display()})"
 
 
-class CourseStatusChange(models.Model):
+class CourseStatusChange(StatusChange):
     """Every transition of a course: who, when, from what to what, and why."""
 
     course = models.ForeignKey(TreatmentCourse, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=CourseStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CourseStatus.choices)
-    reason = models.TextField(blank=True)
-    changed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["changed_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class PreparationElement(models.TextChoices):
@@ -124,12 +114,12 @@ class ClinicalNote(models.Model):
     course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="notes")
     kind = models.CharField(max_length=12, choices=NoteKind.choices)
     session_date = models.DateField(_("session date"))
-    dosing_session = models.ForeignKey(
-        "dosing.DosingSession",
-        on_delete=models.PROTECT,
+    # An opaque id (dosing sits above courses); create_note checks it against the course's
+    # sessions through kapcare.courses.sessions.
+    dosing_session_id = models.PositiveBigIntegerField(
         null=True,
         blank=True,
-        related_name="integration_notes",
+        db_index=True,
         help_text=_("For integration sessions: the dosing session this one follows."),
     )
     author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -156,7 +146,7 @@ class ClinicalNote(models.Model):
                 name="signed_note_has_hash",
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="integration") | models.Q(dosing_session__isnull=False),
+                condition=~models.Q(kind="integration") | models.Q(dosing_session_id__isnull=False),
                 name="integration_note_follows_dosing",
             ),
         ]

@@ -19,6 +19,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.crypto import encrypt_text
+from kapcare.courses.dosing_sessions import sessions_of_course
 from kapcare.courses.models import (
     ClinicalNote,
     NoteAddendum,
@@ -62,21 +63,24 @@ def create_note(
     session_date: dt.date,
     content: dict[str, Any] | None = None,
     free_text: str = "",
-    dosing_session=None,
+    dosing_session_id: int | None = None,
     process_text: str = "",
 ) -> ClinicalNote:
-    """A draft note by the actor. Integration notes name the dosing session they follow."""
+    """A draft note by the actor. Integration notes name the dosing session they follow: one
+    of the course's sessions, as the dosing app's directory lists them."""
     if not can_write_session_note(actor, course.client):
         raise PermissionDenied(
             _("Only a therapist on the client's care team writes session notes.")
         )
     _check_session_date(session_date, course.clinic)
     if kind == NoteKind.INTEGRATION:
-        if dosing_session is None or dosing_session.course_id != course.pk:
+        if dosing_session_id is None or dosing_session_id not in {
+            s.id for s in sessions_of_course(course.pk)
+        }:
             raise ValidationError(
                 {"dosing_session": _("Choose the dosing session this one follows.")}
             )
-    elif dosing_session is not None:
+    elif dosing_session_id is not None:
         raise ValidationError(
             {"dosing_session": _("Only integration notes follow a dosing session.")}
         )
@@ -86,7 +90,7 @@ def create_note(
         course=course,
         kind=kind,
         session_date=session_date,
-        dosing_session=dosing_session,
+        dosing_session_id=dosing_session_id,
         author=actor.user,
         content={} if kind == NoteKind.PROCESS else (content or {}),
         free_text="" if kind == NoteKind.PROCESS else free_text,

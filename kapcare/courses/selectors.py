@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kapcare.core.versioning import current
+from kapcare.courses.dosing_sessions import sessions_by_id
 from kapcare.courses.models import (
     CareProtocol,
     ClinicalNote,
@@ -53,14 +54,26 @@ def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
     people they are shared with. Addenda and co-signatures come in two more queries."""
     notes = (
         ClinicalNote.objects.filter(course=course)
-        .select_related("author", "signed_by", "dosing_session")
+        .select_related("author", "signed_by")
         .prefetch_related("addenda__author", "cosignatures__cosigned_by")
         .order_by("-session_date", "-id")
     )
-    return [
-        note
-        for note in notes
-        if note.kind != NoteKind.PROCESS
-        or note.author_id == viewer.pk
-        or viewer.pk in note.shared_with
-    ]
+    return with_followed_sessions(
+        [
+            note
+            for note in notes
+            if note.kind != NoteKind.PROCESS
+            or note.author_id == viewer.pk
+            or viewer.pk in note.shared_with
+        ]
+    )
+
+
+def with_followed_sessions(notes: list[ClinicalNote]) -> list[ClinicalNote]:
+    """Each note with `followed_session`: the dosing session an integration note follows (a
+    SessionRef, from the dosing app's directory in one query), or None."""
+    found = sessions_by_id(note.dosing_session_id for note in notes)
+    for note in notes:
+        session_id = note.dosing_session_id
+        note.followed_session = found[session_id] if session_id else None  # type: ignore[attr-defined]
+    return notes

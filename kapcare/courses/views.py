@@ -17,6 +17,7 @@ from kapcare.core.prg import post_action
 from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
+from kapcare.courses.dosing_sessions import sessions_of_course
 from kapcare.courses.forms import NOTE_FORMS, AddendumForm, OpenCourseForm, TransitionForm
 from kapcare.courses.gates import dosing_gates, pathway_gate_keys
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
@@ -32,6 +33,7 @@ from kapcare.courses.selectors import (
     notes_for_course,
     paused_from,
     preparation_missing,
+    with_followed_sessions,
 )
 from kapcare.courses.states import REASON_REQUIRED, TRANSITIONS
 
@@ -85,7 +87,7 @@ def _overview(
             note_kinds=[
                 (value, label)
                 for value, label in NoteKind.choices
-                if value != NoteKind.INTEGRATION or course.dosing_sessions.exists()
+                if value != NoteKind.INTEGRATION or sessions_of_course(course.pk)
             ],
         )
     if failed is not None and not any(c["open"] for c in context.get("changes", [])):
@@ -192,9 +194,7 @@ def transition(request: HttpRequest, client: Client) -> HttpResponse:
 
 def _note_or_404(actor, client: Client, note_id: int) -> ClinicalNote:
     note = (
-        ClinicalNote.objects.select_related(
-            "client", "course", "author", "signed_by", "dosing_session"
-        )
+        ClinicalNote.objects.select_related("client", "course", "author", "signed_by")
         .filter(pk=note_id, client=client, clinic=actor.clinic)
         .first()
     )
@@ -232,7 +232,7 @@ def _save_note(request, client, course, form, kind, note=None):
                 session_date=data["session_date"],
                 content=form.content(),
                 free_text=data.get("free_text", ""),
-                dosing_session=data.get("dosing_session"),
+                dosing_session_id=data.get("dosing_session"),
                 **extra,
             )
             if kind == NoteKind.PROCESS and data.get("shared_with"):
@@ -321,7 +321,7 @@ def note_edit(request: HttpRequest, client: Client, note_id: int) -> HttpRespons
 @client_page(CLINICAL, page="note")
 def note_detail(request: HttpRequest, client: Client, note_id: int) -> HttpResponse:
     actor = require_actor(request)
-    note = _note_or_404(actor, client, note_id)
+    note = with_followed_sessions([_note_or_404(actor, client, note_id)])[0]
     form_class = NOTE_FORMS[note.kind]
     answers = [
         (form_class.base_fields[name].label, note.content.get(name))

@@ -18,3 +18,8 @@ class DosingConfig(AppConfig):
         from kapcare.dosing import dose_plan
 
         dose_plan.register()
+        # Courses, the ledger and measures name a dosing session by its id; dosing says which
+        # sessions a course has and what each is called.
+        from kapcare.dosing import session_directory
+
+        session_directory.register()

@@ -116,7 +116,9 @@ def _link_history_to_an_order(course, prescriber) -> DoseOrder | None:
     sessions = _dosed_history(course)
     if not sessions:
         return None
-    given = LedgerEntry.objects.filter(dosing_session__in=sessions, kind=EntryKind.ADMINISTRATION)
+    given = LedgerEntry.objects.filter(
+        dosing_session_id__in=[s.pk for s in sessions], kind=EntryKind.ADMINISTRATION
+    )
     dose_mg = -given[0].quantity_mg if given else Decimal("70")
     fields = {
         "product": "racemic",
@@ -209,9 +211,11 @@ def _completed_history(course, staff, prescriber) -> None:
             note="Eyes closed, drifting; answers slowly but clearly.",
         )
         entry = LedgerEntry.objects.filter(
-            dosing_session=session, kind=EntryKind.ADMINISTRATION
+            dosing_session_id=session.pk, kind=EntryKind.ADMINISTRATION
         ).first()
-        waste = LedgerEntry.objects.filter(dosing_session=session, kind=EntryKind.WASTE).first()
+        waste = LedgerEntry.objects.filter(
+            dosing_session_id=session.pk, kind=EntryKind.WASTE
+        ).first()
         if entry is not None:
             Administration.objects.create(
                 clinic=course.clinic,

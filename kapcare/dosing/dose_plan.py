@@ -19,9 +19,10 @@ def planned_doses(courses: Sequence[TreatmentCourse]) -> list[PlannedDose]:
             number=s.number,
             scheduled_for=s.scheduled_for,
             aborted=s.status == DosingStatus.ABORTED,
+            dose_started_at=s.dose_started_at,
         )
         for s in DosingSession.objects.filter(course__in=courses).only(
-            "id", "course_id", "number", "scheduled_for", "status"
+            "id", "course_id", "number", "scheduled_for", "status", "dose_started_at"
         )
     ]
 

@@ -21,7 +21,9 @@ def integration_overdue(*, clinic_id: int, at: dt.datetime, member=None):
     One query: the window is the clinic's current setting, so the cut-off is a single time."""
     window = current_care_protocol(clinic_id).integration_window_hours
     cutoff = at - dt.timedelta(hours=window)
-    has_note = ClinicalNote.objects.filter(dosing_session=OuterRef("pk"), kind=NoteKind.INTEGRATION)
+    has_note = ClinicalNote.objects.filter(
+        dosing_session_id=OuterRef("pk"), kind=NoteKind.INTEGRATION
+    )
     sessions = (
         DosingSession.objects.filter(
             clinic_id=clinic_id, status=DosingStatus.DISCHARGED, discharged_at__lt=cutoff

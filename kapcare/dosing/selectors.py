@@ -123,7 +123,7 @@ def session_wastes(session: DosingSession) -> list[LedgerEntry]:
     opened units and anything drawn but not given. Each carries `wasted_mg` (positive)."""
     wastes = list(
         LedgerEntry.objects.filter(
-            clinic_id=session.clinic_id, dosing_session=session, kind=EntryKind.WASTE
+            clinic_id=session.clinic_id, dosing_session_id=session.pk, kind=EntryKind.WASTE
         ).order_by("occurred_at", "sequence")
     )
     for entry in wastes:

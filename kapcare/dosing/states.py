@@ -5,7 +5,7 @@ reason) from any state that is not final. Each forward step has its own service 
 kapcare.dosing.services; all of them move the session through `transition_session`.
 """
 
-from kapcare.dosing.models import DosingStatus as S
+from kapcare.dosing.models.status import DosingStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.SCHEDULED: frozenset({S.CHECKED_IN, S.ABORTED}),

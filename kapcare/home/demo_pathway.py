@@ -225,7 +225,7 @@ def _dosing_history(course, therapist, *, overdue: bool) -> None:
             session_date=timezone.localdate(
                 dosed + dt.timedelta(days=1), timezone=ZoneInfo(course.clinic.time_zone)
             ),
-            dosing_session=session,
+            dosing_session_id=session.pk,
             content={
                 "insights": "Felt a sense of distance from old self-criticism.",
                 "emotions": "Grief, then relief.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,20 @@ from kapcare.ledger.permissions import LedgerAction, require
 
 # Room for clock differences between a tablet and the server; anything later is a typo.
 FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+class DosingSessionFacts(Protocol):
+    """What the ledger reads of the dosing session a dose or its waste belongs to. The dosing
+    app (above the ledger) passes its DosingSession; the entry keeps only these numbers."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def clinic_id(self) -> Any: ...
+    @property
+    def client_id(self) -> Any: ...
+    @property
+    def dose_order_id(self) -> Any: ...
 
 
 def label(user: User) -> str:

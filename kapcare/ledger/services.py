@@ -21,6 +21,7 @@ from kapcare.accounts.models import User
 from kapcare.ledger import rules
 from kapcare.ledger.chain import ChainWriter
 from kapcare.ledger.drafts import (
+    DosingSessionFacts,
     amount,
     audit_entry,
     check_scope,
@@ -172,7 +173,7 @@ def record_administration(
     lot: Lot,
     location: Location,
     quantity_mg: Decimal,
-    dosing_session,
+    dosing_session: DosingSessionFacts,
     occurred_at: dt.datetime | None = None,
     note: str = "",
 ) -> LedgerEntry:
@@ -204,7 +205,7 @@ def record_administration(
             -quantity,
             occurred_at=when,
             client_id=dosing_session.client_id,
-            dosing_session=dosing_session,
+            dosing_session_id=dosing_session.pk,
             dose_order_ref=dosing_session.dose_order_id,
             reason=note.strip(),
         )
@@ -222,7 +223,7 @@ def record_waste(
     location: Location,
     quantity_mg: Decimal,
     reason: str,
-    dosing_session=None,
+    dosing_session: DosingSessionFacts | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Record drug wasted (e.g. what is left of a vial after a dose), with a witness who was
@@ -247,7 +248,7 @@ def record_waste(
             witness=witness,
             witness_label=label(witness),
             client_id=dosing_session.client_id if dosing_session else None,
-            dosing_session=dosing_session,
+            dosing_session_id=dosing_session.pk if dosing_session else None,
             reason=reason.strip(),
         )
     )

@@ -16,6 +16,7 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.paging import query_without_page
+from kapcare.courses.dosing_sessions import sessions_by_id
 from kapcare.ledger import selectors
 from kapcare.ledger.forms import EntryFilterForm
 from kapcare.ledger.models import LedgerEntry, LossReport, Lot
@@ -99,7 +100,6 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
             "location",
             "counterpart_location",
             "client",
-            "dosing_session",
             "corrects",
             "count",
             "discrepancy_case",
@@ -120,6 +120,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         corrections=list(entry.corrections.order_by("sequence")),
         loss_report=LossReport.objects.filter(entry=entry).first(),
         correctable=entry.kind != "count",
+        session=sessions_by_id([entry.dosing_session_id]).get(entry.dosing_session_id),
     )
     return render(request, "ledger/entry_detail.html", context)
 

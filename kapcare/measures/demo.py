@@ -19,6 +19,7 @@ from kapcare.accounts.models import Clinic, User
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import BEFORE_PREPARATION
 from kapcare.measures.alerts import acknowledge_alert
+from kapcare.measures.dose_plans import planned_doses
 from kapcare.measures.instrument_services import ensure_shipped_instruments, measure_settings
 from kapcare.measures.models import AssignmentStatus, InstrumentDefinition, Response
 from kapcare.measures.schedules import sync_schedules
@@ -97,7 +98,8 @@ def load_measures_demo(clinic: Clinic, staff: dict[str, User]) -> None:
 
 def _fill_course(course, therapist, definitions, settings, trajectory, last_item9, acknowledge):
     sync_schedules(clinic=course.clinic, courses=[course])
-    sessions = list(course.dosing_sessions.order_by("number"))
+    # The course's sessions from the dosing app's dose source (measures sits below dosing).
+    sessions = sorted(planned_doses([course]).get(course.pk, []), key=lambda s: s.number)
     # In preparation (no dosing yet) the baseline is the only measure so far.
     first = sessions[0].scheduled_for if sessions else timezone.now() + dt.timedelta(days=1)
     moments = [("baseline", first - dt.timedelta(days=2))]

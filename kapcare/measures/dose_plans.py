@@ -17,13 +17,15 @@ from kapcare.courses.models import TreatmentCourse
 
 @dataclass(frozen=True)
 class PlannedDose:
-    """A dosing session as the schedule sees it: an opaque id, its number, when, aborted or not."""
+    """A dosing session as the schedule sees it: an opaque id, its number, when, aborted or not,
+    and when its dose started (a response given before then answered this session)."""
 
     session_id: int
     course_id: int
     number: int
     scheduled_for: dt.datetime | None
     aborted: bool
+    dose_started_at: dt.datetime | None = None
 
 
 DoseSource = Callable[[Sequence[TreatmentCourse]], Iterable[PlannedDose]]

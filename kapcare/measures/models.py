@@ -14,7 +14,7 @@ MeasureSettings — a clinic's schedule and alert settings (versioned: one row p
 
 MeasureAssignment — one questionnaire due for one course at one timepoint.
     clinic, client, course, instrument_code, timepoint (Timepoint), slot (unique per course and
-    instrument: "baseline", "pre_dose:<n>", "end", "follow_up:<months>"), dosing_session (for
+    instrument: "baseline", "pre_dose:<n>", "end", "follow_up:<months>"), dosing_session_id (for
     pre_dose), follow_up_months, available_from, due_by (dates, clinic-local; overdue when the
     clinic's today > due_by), status (AssignmentStatus), completed_at.
 
@@ -206,13 +206,9 @@ class MeasureAssignment(models.Model):
     instrument_code = models.SlugField(max_length=40)
     timepoint = models.CharField(max_length=12, choices=Timepoint.choices)
     slot = models.CharField(max_length=30)
-    dosing_session = models.ForeignKey(
-        "dosing.DosingSession",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="measure_assignments",
-    )
+    # The dosing session a pre-dose slot is planned around, as an opaque id from
+    # kapcare.measures.dose_plans (dosing sits above measures).
+    dosing_session_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     follow_up_months = models.PositiveSmallIntegerField(null=True, blank=True)
     available_from = models.DateField()
     due_by = models.DateField()

@@ -14,6 +14,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from kapcare.measures.dose_plans import planned_doses
 from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentCode, InstrumentDefinition, Response, ResponseStatus
 from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
@@ -37,24 +38,21 @@ def _local_date(moment, zone):
 
 
 def pre_dose_measures(session, at: dt.datetime) -> list[PreDoseMeasure]:
-    """Every questionnaire the schedule asks for before `session` (a DosingSession), each with
-    the newest complete response that answers it at `at`, or none."""
+    """Every questionnaire the schedule asks for before `session` (the dosing app's session:
+    its pk, number, course, clinic, client_id and dose_started_at are read), each with the
+    newest complete response that answers it at `at`, or none. The course's other sessions
+    come from the dosing app's dose source (kapcare.measures.dose_plans)."""
     course, clinic = session.course, session.clinic
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
     settings = measure_settings(clinic)
-    sessions = list(
-        course.dosing_sessions.only("id", "number", "scheduled_for", "status", "dose_started_at")
-    )
+    sessions = planned_doses([course]).get(course.pk, [])
     facts = CourseFacts(
         condition=course.condition,
         status=course.status,
         opened_on=_local_date(course.opened_at, zone),
         closed_on=_local_date(course.closed_at, zone),
     )
-    doses = [
-        DoseFacts(s.number, _local_date(s.scheduled_for, zone), s.status == "aborted")
-        for s in sessions
-    ]
+    doses = [DoseFacts(s.number, _local_date(s.scheduled_for, zone), s.aborted) for s in sessions]
     plan = plan_course(
         facts,
         doses,
@@ -68,16 +66,16 @@ def pre_dose_measures(session, at: dt.datetime) -> list[PreDoseMeasure]:
         ),
     )
     live = sorted(
-        (s for s in sessions if s.status != "aborted" or s.pk == session.pk),
+        (s for s in sessions if not s.aborted or s.session_id == session.pk),
         key=lambda s: (_local_date(s.scheduled_for, zone), s.number),
     )
-    first = bool(live) and live[0].pk == session.pk
+    first = bool(live) and live[0].session_id == session.pk
     wanted = {"baseline"} if first else {f"pre_dose:{session.number}"}
     planned = [p for p in plan if p.slot in wanted]
     if not planned:
         return []
     # Not a response given before the previous dose: that one answered the previous session.
-    earlier = [s.dose_started_at for s in live if s.dose_started_at and s.pk != session.pk]
+    earlier = [s.dose_started_at for s in live if s.dose_started_at and s.session_id != session.pk]
     earlier = [t for t in earlier if t < (session.dose_started_at or at)]
     definitions = {
         d.code: d

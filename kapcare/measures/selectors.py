@@ -55,16 +55,12 @@ def _split(assignments, today: dt.date) -> DueLists:
 
 
 def assignments_for_client(client, today: dt.date, upcoming_days: int = 45) -> DueLists:
-    pending = (
-        MeasureAssignment.objects.filter(
-            clinic_id=client.clinic_id,
-            client=client,
-            status=AssignmentStatus.PENDING,
-            available_from__lte=today + dt.timedelta(days=upcoming_days),
-        )
-        .select_related("dosing_session")
-        .order_by("due_by", "instrument_code", "id")
-    )
+    pending = MeasureAssignment.objects.filter(
+        clinic_id=client.clinic_id,
+        client=client,
+        status=AssignmentStatus.PENDING,
+        available_from__lte=today + dt.timedelta(days=upcoming_days),
+    ).order_by("due_by", "instrument_code", "id")
     return _split(pending, today)
 
 
@@ -78,7 +74,7 @@ def due_for_actor(actor: Actor, today: dt.date) -> DueLists:
             available_from__lte=today,
             client__in=clients_visible_to(actor, ClientAction.VIEW_CLINICAL),
         )
-        .select_related("client", "dosing_session")
+        .select_related("client")
         .order_by("due_by", "client__last_name", "instrument_code", "id")
     )
     return _split(pending, today)

@@ -297,7 +297,7 @@ def test_integration_overdue_lists_sessions_past_their_window(clinic, staff, cli
         course=course,
         kind=NoteKind.INTEGRATION,
         session_date=course.clinic.today(),
-        dosing_session=old,
+        dosing_session_id=old.pk,
         content={"insights": "x"},
     )
     assert integration_overdue(clinic_id=clinic.pk, at=now) == []

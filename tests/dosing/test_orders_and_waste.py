@@ -317,7 +317,9 @@ def test_the_ledger_waste_page_cannot_book_against_a_session(clinic, staff, clie
         },
     )
     assert not LedgerEntry.objects.filter(
-        kind=EntryKind.WASTE, dosing_session=ctx["session"], reason__contains="ledger page"
+        kind=EntryKind.WASTE,
+        dosing_session_id=ctx["session"].pk,
+        reason__contains="ledger page",
     ).exists()
 
 

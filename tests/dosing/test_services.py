@@ -67,7 +67,10 @@ def test_a_full_iv_session_posts_the_dose_and_the_waste_to_the_ledger(clinic, st
     assert session.status == S.DOSING and session.dose_order.route == "iv"
     administration = LedgerEntry.objects.get(kind=EntryKind.ADMINISTRATION)
     waste = LedgerEntry.objects.get(kind=EntryKind.WASTE)
-    assert administration.quantity_mg == Decimal("-36") and administration.dosing_session == session
+    assert (
+        administration.quantity_mg == Decimal("-36")
+        and administration.dosing_session_id == session.pk
+    )
     assert administration.dose_order_ref == session.dose_order_id
     assert waste.quantity_mg == Decimal("-464") and waste.witness == staff["prescriber"]
     steps = list(SessionStatusChange.objects.values_list("to_status", flat=True))

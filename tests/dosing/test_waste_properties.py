@@ -149,7 +149,7 @@ def test_through_the_services_the_ledger_never_wastes_more_than_was_drawn(
         assert dose.drawn_mg == drawn and dose.given_mg >= 0
         assert dose.given_mg + dose.wasted_mg == drawn
         # the ledger agrees: the session took exactly what was drawn out of stock
-        out = LedgerEntry.objects.filter(dosing_session=ctx["session"]).aggregate(
+        out = LedgerEntry.objects.filter(dosing_session_id=ctx["session"].pk).aggregate(
             s=Sum("quantity_mg")
         )["s"]
         assert -out == drawn

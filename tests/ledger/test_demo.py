@@ -34,7 +34,7 @@ def test_demo_ledger_verifies_and_loads_once():
     days = {e.occurred_at.astimezone(ZoneInfo(clinic.time_zone)).date() for e in administrations}
     assert len(days) == 1
     wastes = entries.filter(
-        kind=EntryKind.WASTE, dosing_session__in=administrations.values("dosing_session")
+        kind=EntryKind.WASTE, dosing_session_id__in=administrations.values("dosing_session_id")
     )
     assert wastes.count() == administrations.count()
     assert all(w.witness_id and w.witness_id != w.actor_id for w in wastes)

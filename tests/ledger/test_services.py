@@ -146,8 +146,8 @@ def test_an_administration_links_session_client_and_order(nurse, stocked_lot, sa
     entry = _administer(nurse, stocked_lot, safe, session, note="IM, left deltoid")
 
     assert entry.kind == EntryKind.ADMINISTRATION
-    assert (entry.dosing_session, entry.client_id, entry.dose_order_ref) == (
-        session,
+    assert (entry.dosing_session_id, entry.client_id, entry.dose_order_ref) == (
+        session.pk,
         session.client_id,
         4242,
     )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from kapcare.dosing.models import DosingSession
 from kapcare.home.demo import load_demo
 from kapcare.measures.models import Response, RiskAlert
 
@@ -18,10 +19,10 @@ def test_demo_has_trajectories_aligned_with_dosing_sessions(demo):
     assert {"phq9", "gad7", "pcl5", "ocir"} <= set(
         responses.values_list("instrument_code", flat=True)
     )
-    for response in responses.filter(timepoint="pre_dose").select_related(
-        "assignment__dosing_session"
-    ):
-        assert response.completed_at < response.assignment.dosing_session.scheduled_for
+    sessions = {s.pk: s for s in DosingSession.objects.filter(clinic=clinic)}
+    for response in responses.filter(timepoint="pre_dose").select_related("assignment"):
+        session = sessions[response.assignment.dosing_session_id]
+        assert response.completed_at < session.scheduled_for
     baseline = responses.filter(timepoint="baseline").count()
     assert baseline >= 10 and responses.filter(status="complete").count() == responses.count()
 

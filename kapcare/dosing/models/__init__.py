@@ -1,6 +1,7 @@
 """Dosing at the chair: protocol versions, dose orders, sessions and everything recorded in them.
 
-Split by sub-domain; import from here (kapcare.courses imports DosingSession and DosingStatus)."""
+Split by sub-domain; import from here. No app below dosing imports them: courses, the ledger and
+measures keep a session as an opaque id (kapcare.courses.dosing_sessions)."""
 
 from kapcare.dosing.models.administration import Administration, AdministrationKind, Site
 from kapcare.dosing.models.checks import PreDoseCheck, PregnancyTest

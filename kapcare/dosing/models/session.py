@@ -8,15 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class DosingStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    CHECKED_IN = "checked_in", _("Checked in")
-    PRE_DOSE_CHECKS = "pre_dose_checks", _("Pre-dose checks")
-    DOSING = "dosing", _("Dosing")
-    MONITORING = "monitoring", _("Monitoring")
-    DISCHARGED = "discharged", _("Discharged")
-    ABORTED = "aborted", _("Aborted")
+from kapcare.core.models import StatusChange
+from kapcare.dosing import states
+from kapcare.dosing.models.status import DosingStatus
 
 
 class DosingSession(models.Model):
@@ -88,23 +82,12 @@ class DosingSession(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.status in (DosingStatus.DISCHARGED, DosingStatus.ABORTED)
+        return self.status in states.FINAL
 
 
-class SessionStatusChange(models.Model):
+class SessionStatusChange(StatusChange):
     """Append-only: every step of a session, who took it, when, and why (for an abort)."""
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="history")
     from_status = models.CharField(max_length=20, choices=DosingStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=DosingStatus.choices)
-    reason = models.TextField(blank=True)
-    changed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["changed_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"

@@ -121,13 +121,9 @@ class LedgerEntry(models.Model):
         related_name="+",
         db_index=False,
     )
-    dosing_session = models.ForeignKey(
-        "dosing.DosingSession",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="ledger_entries",
-    )
+    # The dosing session's id, opaque to the ledger (dosing sits above it): only the dosing
+    # app's services record an administration or a session's waste, with a real session.
+    dosing_session_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     # The dose order's id. A plain number rather than a foreign key: the dosing app's DoseOrder
     # is being built alongside this app; a migration can turn it into a key once both exist.
     dose_order_ref = models.PositiveBigIntegerField(null=True, blank=True)
@@ -204,7 +200,7 @@ class LedgerEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EntryKind.ADMINISTRATION)
-                | (Q(client__isnull=False) & Q(dosing_session__isnull=False)),
+                | (Q(client__isnull=False) & Q(dosing_session_id__isnull=False)),
                 name="ledger_entry_administration_linked",
             ),
             models.CheckConstraint(
