@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("measures", "0005_versioned_settings")]
+    dependencies = [("measures", "0006_dosing_session_opaque_id")]
 
     operations = [
         migrations.RemoveIndex(model_name="response", name="response_course_code"),
