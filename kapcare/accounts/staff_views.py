@@ -36,7 +36,8 @@ from kapcare.accounts.staff_selectors import (
 )
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
-from kapcare.audit.services import record_event, record_security_event
+from kapcare.audit.services import record_security_event
+from kapcare.audit.shown import audit_shown
 from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
@@ -105,7 +106,8 @@ def _detail(request: HttpRequest, member, **forms) -> HttpResponse:
         "sections": [section(request, actor, member) for section in staff_sections()],
     }
     # Audited whenever shown (also after a failed post): it lists clients by name.
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.VIEW,
         obj=member,
