@@ -98,6 +98,19 @@ def _send_invitation(*, clinic: Clinic, user: User, link: str, inviter: User) ->
     )
 
 
+def _grant_roles(
+    actor: Actor, user: User, roles: list[str], action: AuditAction, summary: str, details: dict
+) -> None:
+    """One Membership row per role at the actor's clinic, and the staff audit event saying so
+    (inside the caller's transaction)."""
+    Membership.objects.bulk_create(
+        Membership(clinic_id=actor.clinic_id, user=user, role=r) for r in roles
+    )
+    record_event(
+        actor=actor, action=action, obj=user, object_type="staff", summary=summary, details=details
+    )
+
+
 @transaction.atomic
 def invite_staff_member(
     *,
@@ -127,14 +140,13 @@ def invite_staff_member(
         user.set_unusable_password()
         user.full_clean()
         user.save()
-    Membership.objects.bulk_create(Membership(clinic=clinic, user=user, role=r) for r in chosen)
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Invited %(email)s as staff") % {"email": user.email},
-        details={"roles": chosen, "new_account": created},
+    _grant_roles(
+        actor,
+        user,
+        chosen,
+        AuditAction.CREATE,
+        _("Invited %(email)s as staff") % {"email": user.email},
+        {"roles": chosen, "new_account": created},
     )
     if created or not user.has_usable_password():
         link = _invitation_link(site_url, user)
@@ -240,16 +252,13 @@ def set_staff_roles(*, actor: Actor, user: User, roles: list[str]) -> list[str]:
     if not added and not removed:
         return []
     Membership.objects.filter(clinic_id=actor.clinic_id, user=user, role__in=removed).delete()
-    Membership.objects.bulk_create(
-        Membership(clinic_id=actor.clinic_id, user=user, role=r) for r in added
-    )
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Changed the roles of %(email)s") % {"email": user.email},
-        details={"added": added, "removed": removed},
+    _grant_roles(
+        actor,
+        user,
+        added,
+        AuditAction.UPDATE,
+        _("Changed the roles of %(email)s") % {"email": user.email},
+        {"added": added, "removed": removed},
     )
     return added + removed
 
