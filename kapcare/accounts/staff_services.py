@@ -106,6 +106,13 @@ def _grant_roles(
     Membership.objects.bulk_create(
         Membership(clinic_id=actor.clinic_id, user=user, role=r) for r in roles
     )
+    _audit_staff(actor, user, action, summary, details)
+
+
+def _audit_staff(
+    actor: Actor, user: User, action: AuditAction, summary: str, details: dict | None = None
+) -> None:
+    """The audit event of a change to a staff member (inside the caller's transaction)."""
     record_event(
         actor=actor, action=action, obj=user, object_type="staff", summary=summary, details=details
     )
@@ -182,12 +189,11 @@ def resend_invitation(*, actor: Actor, user: User, site_url: str) -> None:
         raise ValidationError(_("Reactivate the account first."))
     user.set_unusable_password()  # a new random marker: the old links' hash no longer matches
     user.save(update_fields=["password"])
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Re-sent the invitation to %(email)s") % {"email": user.email},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Re-sent the invitation to %(email)s") % {"email": user.email},
     )
     link = _invitation_link(site_url, user)
     inviter = actor.user
@@ -308,13 +314,12 @@ def deactivate_staff_member(*, actor: Actor, user: User, reason: str = "") -> No
     user.is_active = False
     user.save(update_fields=["is_active"])
     ended = end_sessions(user)
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Deactivated %(email)s") % {"email": user.email},
-        details={"is_active": False, "sessions_ended": ended, "reason": reason[:200]},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Deactivated %(email)s") % {"email": user.email},
+        {"is_active": False, "sessions_ended": ended, "reason": reason[:200]},
     )
 
 
@@ -331,13 +336,12 @@ def reactivate_staff_member(*, actor: Actor, user: User) -> None:
     from axes.utils import reset as reset_lockout  # axes reads settings on import
 
     reset_lockout(username=user.email.lower())
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Reactivated %(email)s") % {"email": user.email},
-        details={"is_active": True},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Reactivated %(email)s") % {"email": user.email},
+        {"is_active": True},
     )
 
 
@@ -351,13 +355,12 @@ def lift_lockout(*, actor: Actor, user: User) -> int:
     from axes.utils import reset as reset_lockout  # axes reads settings on import
 
     cleared = reset_lockout(username=user.email.lower())
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Lifted the sign-in lockout of %(email)s") % {"email": user.email},
-        details={"attempts_cleared": cleared},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Lifted the sign-in lockout of %(email)s") % {"email": user.email},
+        {"attempts_cleared": cleared},
     )
     return cleared
 
@@ -385,14 +388,13 @@ def reset_authenticator(*, actor: Actor, user: User, witness: User) -> None:
     totp = TOTPDevice.objects.filter(user=user).delete()[0]
     static = StaticDevice.objects.filter(user=user).delete()[0]
     ended = end_sessions(user)
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Reset the authenticator of %(email)s, witnessed by %(witness)s")
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Reset the authenticator of %(email)s, witnessed by %(witness)s")
         % {"email": user.email, "witness": witness.email},
-        details={
+        {
             "witness_id": witness.pk,
             "devices_removed": totp + static,
             "sessions_ended": ended,
