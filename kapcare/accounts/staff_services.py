@@ -98,6 +98,26 @@ def _send_invitation(*, clinic: Clinic, user: User, link: str, inviter: User) ->
     )
 
 
+def _grant_roles(
+    actor: Actor, user: User, roles: list[str], action: AuditAction, summary: str, details: dict
+) -> None:
+    """One Membership row per role at the actor's clinic, and the staff audit event saying so
+    (inside the caller's transaction)."""
+    Membership.objects.bulk_create(
+        Membership(clinic_id=actor.clinic_id, user=user, role=r) for r in roles
+    )
+    _audit_staff(actor, user, action, summary, details)
+
+
+def _audit_staff(
+    actor: Actor, user: User, action: AuditAction, summary: str, details: dict | None = None
+) -> None:
+    """The audit event of a change to a staff member (inside the caller's transaction)."""
+    record_event(
+        actor=actor, action=action, obj=user, object_type="staff", summary=summary, details=details
+    )
+
+
 @transaction.atomic
 def invite_staff_member(
     *,
@@ -127,14 +147,13 @@ def invite_staff_member(
         user.set_unusable_password()
         user.full_clean()
         user.save()
-    Membership.objects.bulk_create(Membership(clinic=clinic, user=user, role=r) for r in chosen)
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Invited %(email)s as staff") % {"email": user.email},
-        details={"roles": chosen, "new_account": created},
+    _grant_roles(
+        actor,
+        user,
+        chosen,
+        AuditAction.CREATE,
+        _("Invited %(email)s as staff") % {"email": user.email},
+        {"roles": chosen, "new_account": created},
     )
     if created or not user.has_usable_password():
         link = _invitation_link(site_url, user)
@@ -170,12 +189,11 @@ def resend_invitation(*, actor: Actor, user: User, site_url: str) -> None:
         raise ValidationError(_("Reactivate the account first."))
     user.set_unusable_password()  # a new random marker: the old links' hash no longer matches
     user.save(update_fields=["password"])
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Re-sent the invitation to %(email)s") % {"email": user.email},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Re-sent the invitation to %(email)s") % {"email": user.email},
     )
     link = _invitation_link(site_url, user)
     inviter = actor.user
@@ -240,16 +258,13 @@ def set_staff_roles(*, actor: Actor, user: User, roles: list[str]) -> list[str]:
     if not added and not removed:
         return []
     Membership.objects.filter(clinic_id=actor.clinic_id, user=user, role__in=removed).delete()
-    Membership.objects.bulk_create(
-        Membership(clinic_id=actor.clinic_id, user=user, role=r) for r in added
-    )
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Changed the roles of %(email)s") % {"email": user.email},
-        details={"added": added, "removed": removed},
+    _grant_roles(
+        actor,
+        user,
+        added,
+        AuditAction.UPDATE,
+        _("Changed the roles of %(email)s") % {"email": user.email},
+        {"added": added, "removed": removed},
     )
     return added + removed
 
@@ -299,13 +314,12 @@ def deactivate_staff_member(*, actor: Actor, user: User, reason: str = "") -> No
     user.is_active = False
     user.save(update_fields=["is_active"])
     ended = end_sessions(user)
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Deactivated %(email)s") % {"email": user.email},
-        details={"is_active": False, "sessions_ended": ended, "reason": reason[:200]},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Deactivated %(email)s") % {"email": user.email},
+        {"is_active": False, "sessions_ended": ended, "reason": reason[:200]},
     )
 
 
@@ -322,13 +336,12 @@ def reactivate_staff_member(*, actor: Actor, user: User) -> None:
     from axes.utils import reset as reset_lockout  # axes reads settings on import
 
     reset_lockout(username=user.email.lower())
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Reactivated %(email)s") % {"email": user.email},
-        details={"is_active": True},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Reactivated %(email)s") % {"email": user.email},
+        {"is_active": True},
     )
 
 
@@ -342,13 +355,12 @@ def lift_lockout(*, actor: Actor, user: User) -> int:
     from axes.utils import reset as reset_lockout  # axes reads settings on import
 
     cleared = reset_lockout(username=user.email.lower())
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Lifted the sign-in lockout of %(email)s") % {"email": user.email},
-        details={"attempts_cleared": cleared},
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Lifted the sign-in lockout of %(email)s") % {"email": user.email},
+        {"attempts_cleared": cleared},
     )
     return cleared
 
@@ -376,14 +388,13 @@ def reset_authenticator(*, actor: Actor, user: User, witness: User) -> None:
     totp = TOTPDevice.objects.filter(user=user).delete()[0]
     static = StaticDevice.objects.filter(user=user).delete()[0]
     ended = end_sessions(user)
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        object_type="staff",
-        summary=_("Reset the authenticator of %(email)s, witnessed by %(witness)s")
+    _audit_staff(
+        actor,
+        user,
+        AuditAction.UPDATE,
+        _("Reset the authenticator of %(email)s, witnessed by %(witness)s")
         % {"email": user.email, "witness": witness.email},
-        details={
+        {
             "witness_id": witness.pk,
             "devices_removed": totp + static,
             "sessions_ended": ended,

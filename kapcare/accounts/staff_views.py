@@ -36,7 +36,8 @@ from kapcare.accounts.staff_selectors import (
 )
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
-from kapcare.audit.services import record_event, record_security_event
+from kapcare.audit.services import record_security_event
+from kapcare.audit.shown import audit_shown
 from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action
@@ -105,7 +106,8 @@ def _detail(request: HttpRequest, member, **forms) -> HttpResponse:
         "sections": [section(request, actor, member) for section in staff_sections()],
     }
     # Audited whenever shown (also after a failed post): it lists clients by name.
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.VIEW,
         obj=member,
@@ -141,39 +143,46 @@ def _post_only_view(handler):
     return staff_required(Role.CLINIC_ADMIN)(view)
 
 
-@_post_only_view
-def staff_roles(request: HttpRequest, member) -> HttpResponse:
-    form = StaffRolesForm(request.POST)
+def _post_form(request: HttpRequest, member, form, key: str, call, message) -> HttpResponse:
+    """A form of the staff page: valid → `call(cleaned_data)` (the service) → back to the page
+    with `message`; refused (the form or the service) → the page with the errors at the form
+    (its context name `key`)."""
     if form.is_valid():
         try:
-            staff_services.set_staff_roles(
-                actor=request.actor, user=member, roles=form.cleaned_data["roles"]
-            )
+            call(form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _after_write(request, member.pk, _("Roles saved."))
-    return _detail(request, member, roles_form=form)
+            return _after_write(request, member.pk, message)
+    return _detail(request, member, **{key: form})
+
+
+@_post_only_view
+def staff_roles(request: HttpRequest, member) -> HttpResponse:
+    return _post_form(
+        request,
+        member,
+        StaffRolesForm(request.POST),
+        "roles_form",
+        lambda data: staff_services.set_staff_roles(
+            actor=request.actor, user=member, roles=data["roles"]
+        ),
+        _("Roles saved."),
+    )
 
 
 @_post_only_view
 def staff_deactivate(request: HttpRequest, member) -> HttpResponse:
-    form = DeactivateForm(request.POST)
-    if form.is_valid():
-        try:
-            staff_services.deactivate_staff_member(
-                actor=request.actor, user=member, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_write(
-                request,
-                member.pk,
-                _("%(name)s is deactivated and signed out everywhere.")
-                % {"name": member.full_name},
-            )
-    return _detail(request, member, deactivate_form=form)
+    return _post_form(
+        request,
+        member,
+        DeactivateForm(request.POST),
+        "deactivate_form",
+        lambda data: staff_services.deactivate_staff_member(
+            actor=request.actor, user=member, reason=data["reason"]
+        ),
+        _("%(name)s is deactivated and signed out everywhere.") % {"name": member.full_name},
+    )
 
 
 @_post_only_view
@@ -210,22 +219,19 @@ def staff_resend_invitation(request: HttpRequest, member) -> HttpResponse:
 
 @_post_only_view
 def staff_reset_authenticator(request: HttpRequest, member) -> HttpResponse:
+    # A valid form has verified the second admin (its clean() refuses otherwise).
     form = ResetAuthenticatorForm(request.POST, actor=request.actor)
-    if form.is_valid() and form.witness is not None:
-        try:
-            staff_services.reset_authenticator(
-                actor=request.actor, user=member, witness=form.witness
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_write(
-                request,
-                member.pk,
-                _("%(name)s's authenticator is reset; they set up a new one at next sign-in.")
-                % {"name": member.full_name},
-            )
-    return _detail(request, member, reset_form=form)
+    return _post_form(
+        request,
+        member,
+        form,
+        "reset_form",
+        lambda data: staff_services.reset_authenticator(
+            actor=request.actor, user=member, witness=form.witness
+        ),
+        _("%(name)s's authenticator is reset; they set up a new one at next sign-in.")
+        % {"name": member.full_name},
+    )
 
 
 # --- The invitee's side: no session yet, so these pages are public and MFA-exempt. ---

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Inquiry, InquiryStatus
 from kapcare.clients.pathway import convert_inquiry, set_inquiry_status
 from kapcare.clients.pathway_forms import (
@@ -35,7 +35,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(inquiry_queue(actor=actor, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="inquiry.list",
@@ -51,7 +52,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _record_view(request: HttpRequest, inquiry: Inquiry, page: str) -> None:
     # An inquiry is nobody's record until it is converted; from then on, reading it is part of
     # that client's access log.
-    record_event(
+    audit_shown(
+        request,
         actor=require_actor(request),
         action=AuditAction.VIEW,
         client=inquiry.client,

@@ -15,7 +15,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.links import usable_link_or_404
 from kapcare.clients.models import LinkPurpose
 from kapcare.clients.pathway import TooManyInquiries, complete_intake_from_link, submit_inquiry
@@ -122,7 +122,8 @@ def intake_link(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("public:intake_thanks")
     else:
         form = IntakeForm(client=client, for_client=True)
-        record_event(
+        audit_shown(
+            request,
             actor=actor,
             action=AuditAction.VIEW,
             client=client,

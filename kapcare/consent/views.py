@@ -23,7 +23,7 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.links import (
     create_link,
@@ -289,7 +289,8 @@ def _public_sign(request: HttpRequest, token: str, link) -> HttpResponse:
             # Redirect, so reloading the thank-you page does not post to a spent link.
             return redirect("consent_public:signed")
     elif request.method == "GET":
-        record_event(
+        audit_shown(
+            request,
             actor=actor,
             action=AuditAction.VIEW,
             client=link.client,

@@ -1,11 +1,11 @@
 """Frequent entries on the live page, posted with HTMX: vital signs, dissociation ratings,
-the session note and alert acknowledgements. Each swaps only its own part and tells the status
-panel to refresh (HX-Trigger); without JavaScript they post normally and redirect."""
+the session note and a reading's alert acknowledgements. Each swaps only its own part and tells
+the status panel to refresh (HX-Trigger); without JavaScript they post normally and redirect."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,37 +13,26 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page
-from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.dosing import forms, selectors, services
-from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session
-from kapcare.dosing.models import MonitoringAlert, VitalSign
+from kapcare.dosing.live_views import CLINICAL, _back, _page, _panel, _session, post_step
+from kapcare.dosing.models import VitalSign
 from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.states import AWAITING_DOSE
 from kapcare.measures.forms import ResponseForm
 from kapcare.measures.pre_dose import pre_dose_measures
 from kapcare.measures.services import record_response
 
-CHANGED = "kc-session-changed"
 
-
-def _entry(request, client, session_id, form, template, call, bound_key, fresh):
+def _entry(request, client, session_id, form, template, call, bound, fresh):
+    """A frequent entry: with HTMX only its form is swapped (a fresh one after a save)."""
     session = _session(request, client, session_id)
-    if form.is_valid():
-        try:
-            call(require_actor(request), session, form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if not request.htmx:
-                return _back(client, session)
-            session.refresh_from_db()
-            response = render(request, template, {"session": session, "form": fresh(session)})
-            response["HX-Trigger"] = CHANGED
-            return response
-    if request.htmx:
-        return render(request, template, {"session": session, "form": form})
-    return _page(request, client, session, **{bound_key: form})
+
+    def swap(session, bound_form):
+        context = {"session": session, "form": fresh(session) if bound_form is None else bound_form}
+        return render(request, template, context)
+
+    return post_step(request, client, session, form, call, bound=bound, swap=swap)
 
 
 @post_action("dosing:live")
@@ -124,40 +113,6 @@ def note(request, client, session_id):
 
 @post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_ack")
-def acknowledge(request, client, session_id, alert_id):
-    session = _session(request, client, session_id)
-    alert = get_object_or_404(MonitoringAlert, pk=alert_id, session=session)
-    form = forms.AcknowledgeForm(request.POST, prefix=f"ack-{alert.pk}")
-    if form.is_valid():
-        try:
-            services.acknowledge_alert(
-                actor=require_actor(request),
-                alert=alert,
-                action_taken=form.cleaned_data["action_taken"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Alert acknowledged."))
-                return _back(client, session)
-            session.refresh_from_db()
-            response = _panel(request, session, page_status=request.POST.get("page_status", ""))
-            response["HX-Trigger"] = CHANGED
-            return response
-    if request.htmx:
-        return _panel(
-            request,
-            session,
-            ack_forms={alert.vital_id: form},  # the panel shows errors by reading
-            page_status=request.POST.get("page_status", ""),
-        )
-    messages.error(request, _("Say what was done to acknowledge the alert."))
-    return _back(client, session)
-
-
-@post_action("dosing:live")
-@client_page(CLINICAL, page="dosing_ack")
 def acknowledge_reading(request, client, session_id, vital_id):
     """One action for the alerts one reading raised (each keeps its own row and audit event).
     The form carries the alerts that were on screen; the service acknowledges exactly those."""
@@ -165,36 +120,30 @@ def acknowledge_reading(request, client, session_id, vital_id):
     vital = get_object_or_404(VitalSign, pk=vital_id, session=session)
     form = forms.AcknowledgeForm(request.POST, prefix=f"ack-r{vital.pk}")
     shown = [int(v) for v in request.POST.getlist("alert") if v.isascii() and v.isdigit()]
-    if form.is_valid():
-        try:
-            services.acknowledge_reading_alerts(
-                actor=require_actor(request),
-                vital=vital,
-                action_taken=form.cleaned_data["action_taken"],
-                alert_ids=shown,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Alerts acknowledged."))
-                return _back(client, session)
-            session.refresh_from_db()
-            response = _panel(request, session, page_status=request.POST.get("page_status", ""))
-            response["HX-Trigger"] = CHANGED
-            return response
-    if request.htmx:
-        return _panel(
-            request,
-            session,
-            ack_forms={vital.pk: form},
-            page_status=request.POST.get("page_status", ""),
+    page_status = request.POST.get("page_status", "")
+
+    def call(actor, session, form):
+        services.acknowledge_reading_alerts(
+            actor=actor,
+            vital=vital,
+            action_taken=form.cleaned_data["action_taken"],
+            alert_ids=shown,
         )
-    messages.error(
-        request,
-        " ".join(form.non_field_errors()) or _("Say what was done to acknowledge the alerts."),
+
+    def swap(session, bound_form):
+        # The panel shows a refused form's errors by reading.
+        ack_forms = None if bound_form is None else {vital.pk: bound_form}
+        return _panel(request, session, ack_forms=ack_forms, page_status=page_status)
+
+    def refused(form):
+        alone = _("Say what was done to acknowledge the alerts.")
+        messages.error(request, " ".join(form.non_field_errors()) or alone)
+        return _back(client, session)
+
+    success = _("Alerts acknowledged.")
+    return post_step(
+        request, client, session, form, call, success=success, swap=swap, refused=refused
     )
-    return _back(client, session)
 
 
 @post_action("dosing:live")
@@ -215,19 +164,23 @@ def pre_dose_measure(request, client, session_id, code):
         messages.error(request, _("The pre-dose questionnaires are entered before the dose."))
         return _back(client, session)
     form = ResponseForm(request.POST, definition=measure.definition, prefix=f"m-{code}")
-    if form.is_valid():
-        try:
-            record_response(
-                actor=actor,
-                client=client,
-                definition=measure.definition,
-                answers=form.answers(),
-                course=session.course,
-                completed_at=form.completed_at(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(t)s saved in Measures.") % {"t": measure.title})
-            return _back(client, session)
-    return _page(request, client, session, measures={code: form})
+
+    def call(actor, session, form):
+        record_response(
+            actor=actor,
+            client=client,
+            definition=measure.definition,
+            answers=form.answers(),
+            course=session.course,
+            completed_at=form.completed_at(),
+        )
+
+    return post_step(
+        request,
+        client,
+        session,
+        form,
+        call,
+        success=_("%(t)s saved in Measures.") % {"t": measure.title},
+        refused=lambda form: _page(request, client, session, measures={code: form}),
+    )

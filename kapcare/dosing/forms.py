@@ -213,46 +213,27 @@ class EndDosingForm(TimedForm):
     ended_at = WhenField(label=_("Dose complete (infusion stopped) at"))
 
 
+def _reading(label, low: int, high: int) -> forms.IntegerField:
+    """An optional whole-number reading typed at the chair, within what a body can show."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=low,
+        max_value=high,
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+
+
 class VitalsForm(TimedForm):
     """Quick entry: any of the readings; the limits are what a body can show."""
 
     time_fields = ("recorded_at",)
     recorded_at = WhenField(label=_("Time"))
-    systolic = forms.IntegerField(
-        label=_("Systolic"),
-        required=False,
-        min_value=50,
-        max_value=300,
-        widget=forms.NumberInput(attrs=NUMBER),
-    )
-    diastolic = forms.IntegerField(
-        label=_("Diastolic"),
-        required=False,
-        min_value=20,
-        max_value=200,
-        widget=forms.NumberInput(attrs=NUMBER),
-    )
-    heart_rate = forms.IntegerField(
-        label=_("Heart rate"),
-        required=False,
-        min_value=20,
-        max_value=250,
-        widget=forms.NumberInput(attrs=NUMBER),
-    )
-    spo2 = forms.IntegerField(
-        label=_("SpO2 %"),
-        required=False,
-        min_value=50,
-        max_value=100,
-        widget=forms.NumberInput(attrs=NUMBER),
-    )
-    respiratory_rate = forms.IntegerField(
-        label=_("Breaths/min"),
-        required=False,
-        min_value=2,
-        max_value=60,
-        widget=forms.NumberInput(attrs=NUMBER),
-    )
+    systolic = _reading(_("Systolic"), 50, 300)
+    diastolic = _reading(_("Diastolic"), 20, 200)
+    heart_rate = _reading(_("Heart rate"), 20, 250)
+    spo2 = _reading(_("SpO2 %"), 50, 100)
+    respiratory_rate = _reading(_("Breaths/min"), 2, 60)
     sedation = forms.TypedChoiceField(
         label=_("Sedation (MOAA/S)"),
         required=False,

@@ -5,7 +5,7 @@ from django.utils import timezone
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.courses.selectors import current_care_protocol
 from kapcare.dosing.integration_selectors import integration_overdue
 
@@ -15,7 +15,8 @@ def overdue(request: HttpRequest) -> HttpResponse:
     """Dosing sessions past their integration window, for the clients on my care teams."""
     actor = require_actor(request)
     sessions = integration_overdue(clinic_id=actor.clinic_id, at=timezone.now(), member=actor.user)
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="integration.overdue",

@@ -26,6 +26,8 @@ from kapcare.dosing.live_context import live_context, panel_context, stock_optio
 from kapcare.dosing.models import DosingStatus, PreDoseCheck
 
 CLINICAL = ClientAction.VIEW_CLINICAL
+# The event an HTMX entry sends so the status panel refreshes at once.
+CHANGED = "kc-session-changed"
 
 
 def _session(request, client, session_id):
@@ -77,18 +79,44 @@ def _panel(request, session, ack_forms=None, page_status="") -> HttpResponse:
     return render(request, "dosing/partials/_panel.html", context)
 
 
-def _step(request, client, session_id, form, bound_key, call, success) -> HttpResponse:
-    """Post a step: valid form → service → redirect; any refusal → the page with errors."""
-    session = _session(request, client, session_id)
+def post_step(
+    request, client, session, form, call, *, bound="", success="", swap=None, refused=None
+):
+    """The one shape of every step posted from the live page.
+
+    A valid form goes to `call(actor, session, form)`; the step is refused when the form is
+    invalid, the service raises a ValidationError (mapped onto the form's fields) or `call` put
+    errors on the form itself (a witness who did not verify). Accepted: with HTMX and `swap`,
+    `swap(session, None)` re-rendered after the write with HX-Trigger telling the status panel to
+    refresh; otherwise the `success` message, if any, and a redirect to the page. Refused: with
+    HTMX and `swap`, `swap(session, form)`; else `refused(form)` when given; else the whole page
+    with the bound form under `bound`, its errors at their fields.
+    """
     if form.is_valid():
         try:
             call(require_actor(request), session, form)
         except ValidationError as error:
             add_service_errors(form, error)
-        else:
-            messages.success(request, success)
+        if not form.errors:
+            if request.htmx and swap is not None:
+                session.refresh_from_db()
+                response = swap(session, None)
+                response["HX-Trigger"] = CHANGED
+                return response
+            if success:
+                messages.success(request, success)
             return _back(client, session)
-    return _page(request, client, session, **{bound_key: form})
+    if request.htmx and swap is not None:
+        return swap(session, form)
+    if refused is not None:
+        return refused(form)
+    return _page(request, client, session, **{bound: form})
+
+
+def _step(request, client, session_id, form, bound, call, success) -> HttpResponse:
+    """A step that moves the session on: posted normally, then the page shows the next step."""
+    session = _session(request, client, session_id)
+    return post_step(request, client, session, form, call, bound=bound, success=success)
 
 
 @post_action("dosing:live")
@@ -148,34 +176,31 @@ def clear_check(request, client, session_id, check_id):
 @post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_administer")
 def administer(request, client, session_id):
-    actor = require_actor(request)
     session = _session(request, client, session_id)
     options = stock_options(session, selectors.current_order(session.course))
-    form = forms.AdministerForm(request.POST, options=options)
-    if form.is_valid():
-        choice = form.chosen()
+
+    def call(actor, session, form):
         witness = None
         if any(form.cleaned_data.get(f) for f in form.WITNESS_FIELDS):
             witness = form.verify_witness_fields(actor)
-        if not form.errors:
-            try:
-                services.administer_dose(
-                    actor=actor,
-                    session=session,
-                    lot=choice.lot,
-                    location=choice.location,
-                    amount_mg=form.cleaned_data["amount_mg"],
-                    started_at=form.cleaned_data["started_at"],
-                    site=form.cleaned_data["site"],
-                    witness=witness,
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Dose given and recorded in the ledger."))
-                return _back(client, session)
-    return _page(request, client, session, administer=form)
+        if form.errors:
+            return
+        choice = form.chosen()
+        services.administer_dose(
+            actor=actor,
+            session=session,
+            lot=choice.lot,
+            location=choice.location,
+            amount_mg=form.cleaned_data["amount_mg"],
+            started_at=form.cleaned_data["started_at"],
+            site=form.cleaned_data["site"],
+            witness=witness,
+            note=form.cleaned_data["note"],
+        )
+
+    form = forms.AdministerForm(request.POST, options=options)
+    success = _("Dose given and recorded in the ledger.")
+    return post_step(request, client, session, form, call, bound="administer", success=success)
 
 
 @post_action("dosing:live")
@@ -252,26 +277,21 @@ def adverse_event(request, client, session_id):
 @post_action("dosing:live")
 @client_page(CLINICAL, page="dosing_waste")
 def waste(request, client, session_id):
-    actor = require_actor(request)
-    session = _session(request, client, session_id)
-    form = forms.WasteForm(request.POST)
-    if form.is_valid():
+    def call(actor, session, form):
         witness = form.verify_witness_fields(actor)
         if witness is not None:
-            try:
-                services.record_session_waste(
-                    actor=actor,
-                    session=session,
-                    witness=witness,
-                    quantity_mg=form.cleaned_data["quantity_mg"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Waste recorded in the ledger, witnessed."))
-                return _back(client, session)
-    return _page(request, client, session, waste=form)
+            services.record_session_waste(
+                actor=actor,
+                session=session,
+                witness=witness,
+                quantity_mg=form.cleaned_data["quantity_mg"],
+                reason=form.cleaned_data["reason"],
+            )
+
+    session = _session(request, client, session_id)
+    form = forms.WasteForm(request.POST)
+    success = _("Waste recorded in the ledger, witnessed.")
+    return post_step(request, client, session, form, call, bound="waste", success=success)
 
 
 @post_action("dosing:live")

@@ -22,7 +22,6 @@ urlpatterns = [
     path(S + "administer/", live_views.administer, name="administer"),
     path(S + "end-dosing/", live_views.end_dosing, name="end_dosing"),
     path(S + "vitals/", entry_views.vitals, name="vitals"),
-    path(S + "alerts/<int:alert_id>/acknowledge/", entry_views.acknowledge, name="acknowledge"),
     path(
         S + "readings/<int:vital_id>/acknowledge/",
         entry_views.acknowledge_reading,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.access import client_page, client_page_context
 from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
@@ -116,7 +116,8 @@ def today(request: HttpRequest) -> HttpResponse:
     """Sessions today and any still under way, for the clients the user may see clinically."""
     actor = require_actor(request)
     sessions = selectors.todays_sessions(actor, actor.clinic.today())
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="dosing.today",

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Client
 from kapcare.core.downloads import set_download_name
@@ -103,7 +102,11 @@ def period(request: HttpRequest) -> HttpResponse:
             reports.period_entries(clinic=actor.clinic, start=start, end=end), PAGE_SIZE
         ).get_page(request.GET.get("page"))
         audit_listing(
-            actor, "period", page_obj, _("Period report %(a)s – %(b)s") % {"a": start, "b": end}
+            request,
+            actor,
+            "period",
+            page_obj,
+            _("Period report %(a)s – %(b)s") % {"a": start, "b": end},
         )
         context.update(
             rows=reports.period_summary(clinic=actor.clinic, start=start, end=end),
@@ -196,7 +199,8 @@ def client_report(request: HttpRequest, client_id: int) -> HttpResponse:
     page_obj = Paginator(
         selectors.client_administrations(clinic_id=actor.clinic_id, client_id=client.pk), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.VIEW,
         client=client,

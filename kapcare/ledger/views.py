@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.core.paging import query_without_page
 from kapcare.courses.dosing_sessions import sessions_by_id
 from kapcare.ledger import selectors
@@ -31,9 +31,12 @@ def ledger_view(action: LedgerAction) -> Callable:
     return staff_required(*roles_for(action))
 
 
-def audit_listing(actor: Actor, what: str, entries: Iterable[LedgerEntry], summary: str) -> None:
+def audit_listing(
+    request: HttpRequest, actor: Actor, what: str, entries: Iterable[LedgerEntry], summary: str
+) -> None:
     """A page that lists entries shows who received doses: audit it with the clients named."""
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type=f"ledger.{what}",
@@ -51,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     clinic = actor.clinic
     recent = list(selectors.ledger_entries(clinic=clinic)[:10])
-    audit_listing(actor, "home", recent, _("Ledger: stock and recent entries"))
+    audit_listing(request, actor, "home", recent, _("Ledger: stock and recent entries"))
     context = ledger_context(
         actor,
         locations=selectors.stock_by_location(clinic_id=actor.clinic_id, today=clinic.today()),
@@ -83,7 +86,11 @@ def entries(request: HttpRequest) -> HttpResponse:
         selectors.ledger_entries(clinic=actor.clinic, **filters), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     audit_listing(
-        actor, "entries", page_obj, _("Ledger entries, page %(n)s") % {"n": page_obj.number}
+        request,
+        actor,
+        "entries",
+        page_obj,
+        _("Ledger entries, page %(n)s") % {"n": page_obj.number},
     )
     query = query_without_page(request)
     context = ledger_context(actor, form=form, page_obj=page_obj, query=query)
@@ -107,7 +114,8 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         clinic_id=actor.clinic_id,
         pk=entry_id,
     )
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.VIEW,
         client=entry.client,
@@ -147,7 +155,9 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
         .order_by("sequence")
     )
     page_obj = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_listing(actor, "lot", page_obj, _("History of lot %(lot)s") % {"lot": lot.lot_number})
+    audit_listing(
+        request, actor, "lot", page_obj, _("History of lot %(lot)s") % {"lot": lot.lot_number}
+    )
     balances = (
         lot.balances.filter(quantity_mg__gt=0).select_related("location").order_by("location__name")
     )

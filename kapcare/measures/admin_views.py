@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
 from kapcare.core.forms import add_service_errors
 from kapcare.measures import instrument_services, selectors
@@ -35,7 +35,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
     sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic)))
     today = actor.clinic.today()
     lists = selectors.due_for_actor(actor, today)
-    record_event(
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="measure.due_list",

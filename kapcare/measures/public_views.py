@@ -15,7 +15,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.links import usable_link_or_404
 from kapcare.clients.models import LinkPurpose
 from kapcare.core.forms import add_service_errors
@@ -69,7 +69,8 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
             }
             return redirect("measures_public:done")
     elif request.method == "GET":
-        record_event(
+        audit_shown(
+            request,
             actor=actor,
             action=AuditAction.VIEW,
             client=link.client,

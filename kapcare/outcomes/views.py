@@ -21,7 +21,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
 from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
@@ -106,8 +106,9 @@ def _dashboard(request: HttpRequest) -> Dashboard:
     return Dashboard(actor, form, config, titles, filters, groups, total)
 
 
-def _audit(dashboard: Dashboard, action: AuditAction, what: str) -> None:
-    record_event(
+def _audit(request: HttpRequest, dashboard: Dashboard, action: AuditAction, what: str) -> None:
+    audit_shown(
+        request,
         actor=dashboard.actor,
         action=action,
         object_type=what,
@@ -124,7 +125,7 @@ def _audit(dashboard: Dashboard, action: AuditAction, what: str) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     board = _dashboard(request)
     if board.valid:
-        _audit(board, AuditAction.VIEW, "outcomes.dashboard")
+        _audit(request, board, AuditAction.VIEW, "outcomes.dashboard")
     context = {
         "board": board,
         "group_label": GROUP_LABELS[board.filters["group_by"]],
@@ -145,7 +146,7 @@ def dashboard_chart(request: HttpRequest) -> HttpResponse:
     board = _dashboard(request)
     if not board.valid:
         return HttpResponse(status=400)
-    _audit(board, AuditAction.VIEW, "outcomes.dashboard_chart")
+    _audit(request, board, AuditAction.VIEW, "outcomes.dashboard_chart")
     chart = RateChart(
         title=_("%(m)s: response and remission by %(g)s (95%% CI)")
         % {
@@ -250,7 +251,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             {"board": board, "group_label": GROUP_LABELS[board.filters["group_by"]]},
             status=400,
         )
-    _audit(board, AuditAction.EXPORT, "outcomes.dashboard")
+    _audit(request, board, AuditAction.EXPORT, "outcomes.dashboard")
     rows = [csv_row(board, row) for row in [*board.groups, board.total]]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(

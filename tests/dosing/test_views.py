@@ -76,7 +76,6 @@ def all_urls(client, ctx):
         ("post", url("order_new", client)),
         ("post", url("schedule", client)),
         ("post", url("order_cancel", client, order_id=DoseOrder.objects.get().pk)),
-        ("post", url("acknowledge", client, session, alert_id=ctx["alert"].pk)),
         ("post", url("acknowledge_reading", client, session, vital_id=ctx["alert"].vital_id)),
         ("post", url("pre_dose_measure", client, session, code="phq9")),
         ("post", url("clear_check", client, session, check_id=PreDoseCheck.objects.get().pk)),
@@ -348,15 +347,19 @@ def test_an_alert_is_acknowledged_with_the_action_taken(
     clinic, staff, client_record, monitoring, login
 ):
     http = login(staff["nurse"])
-    address = url(
-        "acknowledge", client_record, monitoring["session"], alert_id=monitoring["alert"].pk
-    )
-    name = f"ack-{monitoring['alert'].pk}-action_taken"
-    response = http.post(address, {name: ""}, headers={"HX-Request": "true"})
+    vital_id = monitoring["alert"].vital_id
+    address = url("acknowledge_reading", client_record, monitoring["session"], vital_id=vital_id)
+    name = f"ack-r{vital_id}-action_taken"
+    # the alerts on screen: every open alert of the reading that raised this one
+    on_screen = MonitoringAlert.objects.filter(vital_id=vital_id, acknowledged_at=None)
+    shown = {"alert": list(on_screen.values_list("pk", flat=True))}
+    response = http.post(address, {name: "", **shown}, headers={"HX-Request": "true"})
     assert "This field is required" in response.content.decode()
     assert MonitoringAlert.objects.get(pk=monitoring["alert"].pk).is_open
     response = http.post(
-        address, {name: "Rechecked: 168/88; prescriber told"}, headers={"HX-Request": "true"}
+        address,
+        {name: "Rechecked: 168/88; prescriber told", **shown},
+        headers={"HX-Request": "true"},
     )
     assert response["HX-Trigger"] == "kc-session-changed"
     alert = MonitoringAlert.objects.get(pk=monitoring["alert"].pk)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from kapcare.dosing.forms import AcknowledgeForm, RemsForm
+from kapcare.dosing.forms import RemsForm
 from kapcare.dosing.review_forms import AskReviewForm
 from kapcare.home.demo import DEMO_PASSWORD
 from kapcare.ledger.count_forms import CloseCaseForm
@@ -72,10 +72,6 @@ NO_FORM_FIELDS: dict[str, tuple] = {
     ),
     "dosing:rems": (RemsForm, "shown only for an esketamine session"),
     "ledger:case": (CloseCaseForm, "shown only while a discrepancy case is open"),
-    "dosing:acknowledge": (
-        AcknowledgeForm,
-        "one alert at a time; the panel now acknowledges a reading's alerts together",
-    ),
     "dosing:ask_review": (
         AskReviewForm,
         "offered only to someone at the chair who cannot clear the check; the fuzz user can",

@@ -21,7 +21,7 @@ from kapcare.dosing.permissions import can_clear_check, can_work_the_chair
 from kapcare.dosing.rules import REVIEW, STOP, pre_dose_problems
 from kapcare.dosing.services.common import (
     audit,
-    check_time,
+    check_chair_time,
     lock_session,
     require,
     require_status,
@@ -93,12 +93,7 @@ def record_pre_dose_check(
     require(can_work_the_chair(actor, session.client), CHAIR)
     session = lock_session(session)
     require_status(session, *AWAITING_DOSE)
-    check_time(
-        recorded_at,
-        field="recorded_at",
-        not_before=session.checked_in_at,
-        not_before_what=_("check-in"),
-    )
+    check_chair_time(session, recorded_at, field="recorded_at")
     check = PreDoseCheck(
         clinic=session.clinic,
         session=session,

@@ -68,6 +68,14 @@ def check_time(
     return at
 
 
+def check_chair_time(session: DosingSession, at: dt.datetime, *, field: str) -> dt.datetime:
+    """`at` for something that happened at the chair (a check, a reading, an event): not in the
+    future and not before the client checked in (check_time)."""
+    return check_time(
+        at, field=field, not_before=session.checked_in_at, not_before_what=_("check-in")
+    )
+
+
 def require_status(session: DosingSession, *statuses: str) -> None:
     if session.status not in statuses:
         raise ValidationError(

@@ -35,6 +35,7 @@ from kapcare.dosing.permissions import can_work_the_chair
 from kapcare.dosing.rules import waste_problem
 from kapcare.dosing.services.common import (
     audit,
+    check_chair_time,
     check_time,
     lock_session,
     require,
@@ -89,12 +90,7 @@ def record_adverse_event(
         DosingStatus.DOSING,
         DosingStatus.MONITORING,
     )
-    check_time(
-        occurred_at,
-        field="occurred_at",
-        not_before=session.checked_in_at,
-        not_before_what=_("check-in"),
-    )
+    check_chair_time(session, occurred_at, field="occurred_at")
     errors = {}
     if kind not in AdverseEventKind.values:
         errors["kind"] = _("Choose the type.")
@@ -122,11 +118,8 @@ def record_adverse_event(
         recorded_by=staff_user(actor),
     )
     if rescue_medication.strip():
-        given_at = check_time(
-            rescue_given_at or occurred_at,
-            field="rescue_given_at",
-            not_before=session.checked_in_at,
-            not_before_what=_("check-in"),
+        given_at = check_chair_time(
+            session, rescue_given_at or occurred_at, field="rescue_given_at"
         )
         Administration.objects.create(
             clinic=session.clinic,

@@ -30,6 +30,7 @@ from kapcare.dosing.permissions import (
 )
 from kapcare.dosing.services.common import (
     audit,
+    check_chair_time,
     check_time,
     lock_session,
     require,
@@ -57,12 +58,7 @@ def record_vitals(
     )
     session = lock_session(session)
     require_status(session, *AFTER_DOSE)
-    check_time(
-        recorded_at,
-        field="recorded_at",
-        not_before=session.checked_in_at,
-        not_before_what=_("check-in"),
-    )
+    check_chair_time(session, recorded_at, field="recorded_at")
     reading = VitalSign(
         clinic=session.clinic,
         session=session,
