@@ -14,7 +14,6 @@ from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
-from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
 from kapcare.courses.forms import NOTE_FORMS, AddendumForm, OpenCourseForm, TransitionForm
@@ -33,6 +32,7 @@ from kapcare.courses.selectors import (
     paused_from,
     preparation_missing,
 )
+from kapcare.courses.services import notes as note_services
 from kapcare.courses.states import REASON_REQUIRED, TRANSITIONS
 
 CLINICAL = ClientAction.VIEW_CLINICAL

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.core.forms import add_service_errors
-from kapcare.ledger import reconciliation, selectors
+from kapcare.ledger import selectors
 from kapcare.ledger.count_forms import CloseCaseForm, CountForm
 from kapcare.ledger.models import (
     INVENTORY_PURPOSES,
@@ -27,6 +27,7 @@ from kapcare.ledger.models import (
 )
 from kapcare.ledger.permissions import LedgerAction, can
 from kapcare.ledger.reports import inventory_lines
+from kapcare.ledger.services import reconciliation
 from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 
@@ -197,7 +198,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     context = ledger_context(
         actor,
         case=case,
-        differences=reconciliation.case_differences(case),
+        differences=selectors.count_differences(case),
         adjustments=list(
             LedgerEntry.objects.filter(clinic_id=actor.clinic_id, discrepancy_case=case)
             .select_related("lot")

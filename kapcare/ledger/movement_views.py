@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.core.forms import add_service_errors
-from kapcare.ledger import disposals, reconciliation, rules, services
-from kapcare.ledger.drafts import clinic_date
+from kapcare.ledger import rules, services
 from kapcare.ledger.forms import (
     CorrectionForm,
     DisposalForm,
@@ -26,6 +25,8 @@ from kapcare.ledger.forms import (
 from kapcare.ledger.models import LedgerEntry, LossReport
 from kapcare.ledger.permissions import LedgerAction, require
 from kapcare.ledger.selectors import loss_reports
+from kapcare.ledger.services import disposals, reconciliation
+from kapcare.ledger.services.drafts import clinic_date
 from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 QUANTITY = {"quantity_mg": "quantity", "from_location": "balance"}

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.ledger import selectors
-from kapcare.ledger.configuration import save_catalogue_item, save_clinic_record
 from kapcare.ledger.models import LedgerSettings, Location, Product, Registrant
 from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.configuration import save_catalogue_item, save_clinic_record
 from kapcare.ledger.setup_forms import LedgerSettingsForm, LocationForm, ProductForm, RegistrantForm
 from kapcare.ledger.views import ledger_context, ledger_view
 

@@ -14,7 +14,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.conditions import Condition
 from kapcare.core.forms import add_service_errors
-from kapcare.measures import instrument_services, selectors
+from kapcare.measures import selectors
 from kapcare.measures.forms import (
     DefinitionUploadForm,
     ItemTextForm,
@@ -22,7 +22,8 @@ from kapcare.measures.forms import (
     ParametersForm,
 )
 from kapcare.measures.models import InstrumentDefinition
-from kapcare.measures.schedules import courses_needing_sync, sync_schedules
+from kapcare.measures.services import instruments as instrument_services
+from kapcare.measures.services.schedules import courses_needing_sync, sync_schedules
 
 CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 

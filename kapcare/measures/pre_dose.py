@@ -14,9 +14,9 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentCode, InstrumentDefinition, Response, ResponseStatus
 from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
+from kapcare.measures.services.instruments import measure_settings
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page, client_page_context
-from kapcare.clients.links import LinkChannel, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
+from kapcare.clients.services.links import LinkChannel, issued_link, make_and_send
 from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
-from kapcare.measures import alerts as alert_services
 from kapcare.measures import selectors, services
 from kapcare.measures.forms import AcknowledgeForm, ResponseForm
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.models import (
     AssignmentStatus,
     InstrumentDefinition,
@@ -30,7 +28,9 @@ from kapcare.measures.models import (
     Response,
     RiskAlert,
 )
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services import alerts as alert_services
+from kapcare.measures.services.instruments import ensure_shipped_instruments
+from kapcare.measures.services.schedules import sync_schedules
 
 CLINICAL = ClientAction.VIEW_CLINICAL
 

@@ -14,9 +14,9 @@ from kapcare.clients.models import ClientLink
 from kapcare.courses.models import TreatmentCourse
 from kapcare.measures import services
 from kapcare.measures.definitions import shipped_definitions
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentDefinition, MeasureAssignment, Response, RiskAlert
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services.instruments import measure_settings
+from kapcare.measures.services.schedules import sync_schedules
 from tests.factories import ClientFactory, make_staff, put_on_team
 from tests.measures.conftest import add_session, phq9
 
@@ -109,7 +109,7 @@ def test_objects_of_another_client_are_not_found(login, staff, clinic, saved, du
 
 
 def test_admin_pages_show_only_own_clinic_definitions(login, staff, other_clinic, instruments):
-    from kapcare.measures.instrument_services import ensure_shipped_instruments
+    from kapcare.measures.services.instruments import ensure_shipped_instruments
 
     ensure_shipped_instruments(clinic=other_clinic)
     theirs = InstrumentDefinition.objects.filter(clinic=other_clinic).first()

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.crypto import encrypt_text
@@ -87,7 +87,7 @@ def create_note(
         kind=kind,
         session_date=session_date,
         dosing_session=dosing_session,
-        author=actor.user,
+        author=staff_user(actor),
         content={} if kind == NoteKind.PROCESS else (content or {}),
         free_text="" if kind == NoteKind.PROCESS else free_text,
         encrypted_text=encrypt_text(process_text) if kind == NoteKind.PROCESS else "",
@@ -106,7 +106,7 @@ def _locked_draft(actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked = ClinicalNote.objects.select_for_update().get(pk=note.pk)
     if locked.status == NoteStatus.SIGNED:
         raise ValidationError(_("This note is signed and cannot change. Add an addendum instead."))
-    if locked.author_id != actor.user.pk:
+    if locked.author_id != staff_user(actor).pk:
         raise PermissionDenied(_("Only the note's author edits or signs a draft."))
     return locked
 
@@ -129,7 +129,7 @@ def update_draft(
         if process_text is not None:
             locked.encrypted_text = encrypt_text(process_text)
         if shared_with is not None:
-            locked.shared_with = sorted(set(shared_with) - {actor.user.pk})
+            locked.shared_with = sorted(set(shared_with) - {staff_user(actor).pk})
     else:
         locked.content = content or {}
         locked.free_text = free_text
@@ -153,7 +153,7 @@ def sign_note(*, actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked = _locked_draft(actor, note)
     locked.status = NoteStatus.SIGNED
     locked.signed_at = timezone.now()
-    locked.signed_by = actor.user
+    locked.signed_by = staff_user(actor)
     locked.content_sha256 = canonical_sha256(note_payload(locked))
     locked.save()
     record_event(
@@ -180,11 +180,11 @@ def add_addendum(*, actor: Actor, note: ClinicalNote, text: str) -> NoteAddendum
     created = timezone.now()
     addendum = NoteAddendum.objects.create(
         note=note,
-        author=actor.user,
+        author=staff_user(actor),
         text=text.strip(),
         created_at=created,
         text_sha256=hashlib.sha256(
-            f"{note.content_sha256}|{actor.user.pk}|{created.isoformat()}|{text.strip()}".encode()
+            f"{note.content_sha256}|{staff_user(actor).pk}|{created.isoformat()}|{text.strip()}".encode()
         ).hexdigest(),
     )
     record_event(
@@ -203,10 +203,10 @@ def cosign_note(*, actor: Actor, note: ClinicalNote) -> NoteCosignature:
         raise ValidationError(_("Only a signed note can be co-signed."))
     if not can_cosign_note(actor, note):
         raise PermissionDenied(_("A co-signer is another clinician on the client's care team."))
-    if note.cosignatures.filter(cosigned_by=actor.user).exists():
+    if note.cosignatures.filter(cosigned_by=staff_user(actor)).exists():
         raise ValidationError(_("You have already co-signed this note."))
     cosignature = NoteCosignature.objects.create(
-        note=note, cosigned_by=actor.user, content_sha256=note.content_sha256
+        note=note, cosigned_by=staff_user(actor), content_sha256=note.content_sha256
     )
     record_event(
         actor=actor,

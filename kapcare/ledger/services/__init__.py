@@ -20,7 +20,9 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import User
 from kapcare.ledger import rules
 from kapcare.ledger.chain import ChainWriter
-from kapcare.ledger.drafts import (
+from kapcare.ledger.models import EntryKind, LedgerEntry, Location, Lot, Product
+from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.drafts import (
     amount,
     audit_entry,
     check_scope,
@@ -32,8 +34,6 @@ from kapcare.ledger.drafts import (
     open_case_at,
     positive,
 )
-from kapcare.ledger.models import EntryKind, LedgerEntry, Location, Lot, Product
-from kapcare.ledger.permissions import LedgerAction
 
 
 @transaction.atomic

@@ -16,7 +16,9 @@ from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.ledger.chain import ChainWriter
-from kapcare.ledger.drafts import (
+from kapcare.ledger.models import DisposalMethod, EntryKind, LedgerEntry, Location, LossReport, Lot
+from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.drafts import (
     amount,
     audit_entry,
     check_scope,
@@ -26,8 +28,6 @@ from kapcare.ledger.drafts import (
     occurred,
     positive,
 )
-from kapcare.ledger.models import DisposalMethod, EntryKind, LedgerEntry, Location, LossReport, Lot
-from kapcare.ledger.permissions import LedgerAction
 
 
 @transaction.atomic

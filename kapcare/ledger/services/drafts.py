@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.models import Membership, User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
@@ -69,7 +69,7 @@ def check_witness(actor: Actor, witness: User | None) -> User:
     """The witness was verified on the form (accounts.witness); this guards the service too."""
     if witness is None:
         raise ValidationError({"witness_email": _("A second staff member must witness this.")})
-    if witness.pk == actor.user.pk:
+    if witness.pk == staff_user(actor).pk:
         raise ValidationError({"witness_email": _("You cannot witness your own record.")})
     if (
         not witness.is_active
@@ -104,8 +104,8 @@ def new_entry(actor: Actor, kind: str, lot: Lot, location: Location, change: Dec
         lot=lot,
         location=location,
         quantity_mg=change,
-        actor=actor.user,
-        actor_label=label(actor.user),
+        actor=staff_user(actor),
+        actor_label=label(staff_user(actor)),
         **fields,
     )
 
