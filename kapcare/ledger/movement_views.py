@@ -24,7 +24,7 @@ from kapcare.ledger.forms import (
 )
 from kapcare.ledger.models import LedgerEntry, LossReport
 from kapcare.ledger.permissions import LedgerAction, require
-from kapcare.ledger.selectors import loss_reports
+from kapcare.ledger.selectors import loss_reports, records
 from kapcare.ledger.services import disposals, reconciliation
 from kapcare.ledger.services.drafts import clinic_date
 from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
@@ -233,11 +233,7 @@ def loss_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @ledger_view(LedgerAction.CORRECT)
 def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
     actor = require_actor(request)
-    entry = get_object_or_404(
-        LedgerEntry.objects.select_related("lot__product", "location"),
-        clinic_id=actor.clinic_id,
-        pk=entry_id,
-    )
+    entry = get_object_or_404(records.correctable_entries(clinic_id=actor.clinic_id), pk=entry_id)
     form = CorrectionForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid() and form.witness is not None:
         try:

@@ -83,8 +83,7 @@ def add_definition(request: HttpRequest) -> HttpResponse:
                 actor=require_actor(request), data=form.cleaned_data["definition"]
             )
         except ValidationError as error:
-            for message in error.message_dict.get("definition", error.messages):
-                form.add_error(None, message)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(t)s is loaded and in use.") % {"t": definition.short_title}
