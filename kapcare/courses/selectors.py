@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from kapcare.core.versioning import current
 from kapcare.courses.models import (
     CareProtocol,
@@ -64,3 +66,19 @@ def notes_for_course(course: TreatmentCourse, viewer) -> list[ClinicalNote]:
         or note.author_id == viewer.pk
         or viewer.pk in note.shared_with
     ]
+
+
+def client_note(*, clinic_id: int, client_id: int, note_id: int) -> ClinicalNote | None:
+    """One note of the client with who wrote and signed it; the caller checks who may read it."""
+    return (
+        ClinicalNote.objects.select_related(
+            "client", "course", "author", "signed_by", "dosing_session"
+        )
+        .filter(pk=note_id, client_id=client_id, clinic_id=clinic_id)
+        .first()
+    )
+
+
+def care_protocol_versions(clinic_id: int) -> QuerySet[CareProtocol]:
+    """Every published version of the clinic's care protocol, with who published it."""
+    return CareProtocol.objects.filter(clinic_id=clinic_id).select_related("published_by")

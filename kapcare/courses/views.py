@@ -27,6 +27,7 @@ from kapcare.courses.permissions import (
     can_write_session_note,
 )
 from kapcare.courses.selectors import (
+    client_note,
     current_course,
     notes_for_course,
     paused_from,
@@ -191,13 +192,7 @@ def transition(request: HttpRequest, client: Client) -> HttpResponse:
 
 
 def _note_or_404(actor, client: Client, note_id: int) -> ClinicalNote:
-    note = (
-        ClinicalNote.objects.select_related(
-            "client", "course", "author", "signed_by", "dosing_session"
-        )
-        .filter(pk=note_id, client=client, clinic=actor.clinic)
-        .first()
-    )
+    note = client_note(clinic_id=actor.clinic_id, client_id=client.pk, note_id=note_id)
     if note is None or not can_read_note(actor, note):
         raise Http404("No such note.")
     return note

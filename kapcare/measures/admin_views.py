@@ -55,9 +55,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 def instruments(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
-    definitions = InstrumentDefinition.objects.filter(clinic=actor.clinic).order_by(
-        "code", "-is_active", "-created_at"
-    )
+    definitions = selectors.clinic_definitions(actor.clinic_id)
     settings = instrument_services.measure_settings(actor.clinic)
     return render(
         request,
@@ -68,7 +66,7 @@ def instruments(request: HttpRequest) -> HttpResponse:
 
 def _definition_or_404(request: HttpRequest, definition_id: int) -> InstrumentDefinition:
     actor = require_actor(request)
-    definition = InstrumentDefinition.objects.filter(pk=definition_id, clinic=actor.clinic).first()
+    definition = selectors.clinic_definition(actor.clinic_id, definition_id)
     if definition is None:
         raise Http404("No such instrument.")
     return definition

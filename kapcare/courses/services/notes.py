@@ -48,6 +48,27 @@ def note_payload(note: ClinicalNote) -> dict[str, Any]:
     }
 
 
+def _audit(
+    actor: Actor,
+    note: ClinicalNote,
+    action: AuditAction,
+    summary: str,
+    *,
+    obj: NoteAddendum | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Every change to a note is audited against the note's client; an addendum is its own
+    record, so its row names the addendum."""
+    record_event(
+        actor=actor,
+        action=action,
+        client=note.client,
+        obj=obj or note,
+        summary=summary,
+        details=details,
+    )
+
+
 def _check_session_date(session_date: dt.date, clinic) -> None:
     if session_date > clinic.today():
         raise ValidationError({"session_date": _("A session date cannot be in the future.")})
@@ -92,12 +113,11 @@ def create_note(
         free_text="" if kind == NoteKind.PROCESS else free_text,
         encrypted_text=encrypt_text(process_text) if kind == NoteKind.PROCESS else "",
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        client=course.client,
-        obj=note,
-        summary=_("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()},
+    _audit(
+        actor,
+        note,
+        AuditAction.CREATE,
+        _("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()},
     )
     return note
 
@@ -135,13 +155,7 @@ def update_draft(
         locked.free_text = free_text
     locked.updated_at = timezone.now()
     locked.save()
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=locked.client,
-        obj=locked,
-        summary=_("Edited a draft note"),
-    )
+    _audit(actor, locked, AuditAction.UPDATE, _("Edited a draft note"))
     return locked
 
 
@@ -156,12 +170,11 @@ def sign_note(*, actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked.signed_by = staff_user(actor)
     locked.content_sha256 = canonical_sha256(note_payload(locked))
     locked.save()
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=locked.client,
-        obj=locked,
-        summary=_("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
+    _audit(
+        actor,
+        locked,
+        AuditAction.UPDATE,
+        _("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
         details={"sha256": locked.content_sha256},
     )
     if locked.kind == NoteKind.PREPARATION:
@@ -187,13 +200,7 @@ def add_addendum(*, actor: Actor, note: ClinicalNote, text: str) -> NoteAddendum
             f"{note.content_sha256}|{staff_user(actor).pk}|{created.isoformat()}|{text.strip()}".encode()
         ).hexdigest(),
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        client=note.client,
-        obj=addendum,
-        summary=_("Added an addendum to a signed note"),
-    )
+    _audit(actor, note, AuditAction.CREATE, _("Added an addendum to a signed note"), obj=addendum)
     return addendum
 
 
@@ -208,11 +215,5 @@ def cosign_note(*, actor: Actor, note: ClinicalNote) -> NoteCosignature:
     cosignature = NoteCosignature.objects.create(
         note=note, cosigned_by=staff_user(actor), content_sha256=note.content_sha256
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=note.client,
-        obj=note,
-        summary=_("Co-signed a note"),
-    )
+    _audit(actor, note, AuditAction.UPDATE, _("Co-signed a note"))
     return cosignature

@@ -24,6 +24,7 @@ from kapcare.ledger.models import EntryKind, LedgerEntry, Location, Lot, Product
 from kapcare.ledger.permissions import LedgerAction
 from kapcare.ledger.services.drafts import (
     amount,
+    append_entry,
     audit_entry,
     check_scope,
     check_witness,
@@ -86,22 +87,18 @@ def receive_stock(
             }
         )
     lot.product = product
-    entry = ChainWriter(actor.clinic).append(
-        new_entry(
-            actor,
-            EntryKind.RECEIPT,
-            lot,
-            location,
-            quantity,
-            occurred_at=when,
-            reference=reference.strip(),
-            reason=note.strip(),
-        )
+    return append_entry(
+        actor,
+        EntryKind.RECEIPT,
+        lot,
+        location,
+        quantity,
+        summary=_("Received %(mg)s mg of lot %(lot)s"),
+        audit={"new_lot": created},
+        occurred_at=when,
+        reference=reference.strip(),
+        reason=note.strip(),
     )
-    audit_entry(
-        actor, entry, _("Received %(mg)s mg of lot %(lot)s") % amount(entry), new_lot=created
-    )
-    return entry
 
 
 @transaction.atomic

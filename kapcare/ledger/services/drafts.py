@@ -16,6 +16,7 @@ from kapcare.accounts.models import Membership, User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.ledger import rules
+from kapcare.ledger.chain import ChainWriter
 from kapcare.ledger.models import (
     CaseStatus,
     DiscrepancyCase,
@@ -108,6 +109,27 @@ def new_entry(actor: Actor, kind: str, lot: Lot, location: Location, change: Dec
         actor_label=label(staff_user(actor)),
         **fields,
     )
+
+
+def append_entry(
+    actor: Actor,
+    kind: str,
+    lot: Lot,
+    location: Location,
+    change: Decimal,
+    *,
+    summary: str,
+    audit: dict | None = None,
+    **fields,
+) -> LedgerEntry:
+    """Append one entry to the clinic's chain and audit it. `summary` names the amount as
+    %(mg)s and the lot as %(lot)s, filled in from the entry as written; `audit` adds details to
+    the audit row."""
+    entry = ChainWriter(actor.clinic).append(
+        new_entry(actor, kind, lot, location, change, **fields)
+    )
+    audit_entry(actor, entry, summary % amount(entry), **(audit or {}))
+    return entry
 
 
 def open_case_at(location: Location) -> bool:
