@@ -44,8 +44,8 @@ from kapcare.accounts.models import Clinic, Membership, Role, User  # noqa: E402
 from kapcare.clients.models import CareTeamMember, Client  # noqa: E402
 from kapcare.courses.models import TreatmentCourse  # noqa: E402
 from kapcare.dosing.models import DosingSession  # noqa: E402
-from kapcare.measures.instrument_services import ensure_shipped_instruments  # noqa: E402
 from kapcare.measures.models import InstrumentDefinition, Response  # noqa: E402
+from kapcare.measures.services.instruments import ensure_shipped_instruments  # noqa: E402
 from kapcare.outcomes import cohorts, selectors  # noqa: E402
 from kapcare.outcomes.cohort_sql import cohort_query  # noqa: E402
 from tests.outcomes.cohort_oracle import oracle_cohort_table  # noqa: E402

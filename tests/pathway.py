@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 from kapcare.accounts.actor import Actor
-from kapcare.clients.pathway import save_intake
+from kapcare.clients.services.pathway import save_intake
 from kapcare.consent.services import ensure_document, sign_consent, text_sha256
 from kapcare.courses.models import NoteKind
-from kapcare.courses.notes import create_note, sign_note
 from kapcare.courses.services import open_course
+from kapcare.courses.services.notes import create_note, sign_note
 from kapcare.screening.services import run_screening
 
 BENIGN_INTAKE = {

@@ -44,3 +44,10 @@ class Actor:
     def system(cls, clinic: Clinic, request_id: str = "system") -> Actor:
         """kapcare itself acting (demo loader, scheduled tasks): no user, no roles."""
         return cls(user=None, clinic=clinic, roles=frozenset(), request_id=request_id)
+
+
+def staff_user(actor: Actor) -> User:
+    """The member of staff acting. A staff write passes a role or permission check first and
+    the system actor holds no roles, so a user is always there by the time this is asked."""
+    assert actor.user is not None
+    return actor.user

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.invitations import (
     InvitationState,
     invitation_tokens,
@@ -138,15 +138,17 @@ def invite_staff_member(
     clinic = _lock_clinic(actor)
     chosen = _clean_roles(roles)
     email = User.objects.normalize_email(email.strip()).lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None and Membership.objects.filter(clinic=clinic, user=user).exists():
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and Membership.objects.filter(clinic=clinic, user=existing).exists():
         raise ValidationError({"email": _("This person is already on the staff here.")})
-    created = user is None
-    if created:
+    created = existing is None
+    if existing is None:
         user = User(email=email, full_name=full_name.strip(), credentials=credentials.strip())
         user.set_unusable_password()
         user.full_clean()
         user.save()
+    else:
+        user = existing
     _grant_roles(
         actor,
         user,
@@ -157,7 +159,7 @@ def invite_staff_member(
     )
     if created or not user.has_usable_password():
         link = _invitation_link(site_url, user)
-        inviter = actor.user
+        inviter = staff_user(actor)
         transaction.on_commit(
             lambda: _send_invitation(clinic=clinic, user=user, link=link, inviter=inviter)
         )
@@ -169,7 +171,7 @@ def invite_staff_member(
                     "%(admin)s added you to the staff of %(clinic)s. Sign in with your usual "
                     "e-mail and password; you can switch clinics at the top of each page."
                 )
-                % {"admin": actor.user.full_name, "clinic": clinic.name},
+                % {"admin": staff_user(actor).full_name, "clinic": clinic.name},
                 None,
                 [user.email],
             )
@@ -196,7 +198,7 @@ def resend_invitation(*, actor: Actor, user: User, site_url: str) -> None:
         _("Re-sent the invitation to %(email)s") % {"email": user.email},
     )
     link = _invitation_link(site_url, user)
-    inviter = actor.user
+    inviter = staff_user(actor)
     transaction.on_commit(
         lambda: _send_invitation(clinic=clinic, user=user, link=link, inviter=inviter)
     )
@@ -246,7 +248,7 @@ def set_staff_roles(*, actor: Actor, user: User, roles: list[str]) -> list[str]:
         )
     )
     if Role.CLINIC_ADMIN in current and Role.CLINIC_ADMIN not in chosen:
-        if user.pk == actor.user.pk:
+        if user.pk == staff_user(actor).pk:
             raise ValidationError(
                 {"roles": _("You cannot remove your own admin role. Ask another admin.")}
             )
@@ -298,7 +300,7 @@ def deactivate_staff_member(*, actor: Actor, user: User, reason: str = "") -> No
     _require_admin(actor)
     _lock_clinic(actor)
     user = _member_here(actor, user)
-    if user.pk == actor.user.pk:
+    if user.pk == staff_user(actor).pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     if not user.is_active:
         return
@@ -376,7 +378,7 @@ def reset_authenticator(*, actor: Actor, user: User, witness: User) -> None:
     _require_admin(actor)
     _lock_clinic(actor)
     user = _member_here(actor, user)
-    if witness.pk in (actor.user.pk, user.pk):
+    if witness.pk in (staff_user(actor).pk, user.pk):
         raise ValidationError(_("The witness must be a second admin, not you or this person."))
     if (
         not witness.is_active

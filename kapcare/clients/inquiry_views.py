@@ -12,13 +12,13 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Inquiry, InquiryStatus
-from kapcare.clients.pathway import convert_inquiry, set_inquiry_status
 from kapcare.clients.pathway_forms import (
     ConvertInquiryForm,
     InquiryFilterForm,
     InquiryStatusForm,
 )
 from kapcare.clients.pathway_selectors import get_inquiry_for_actor_or_404, inquiry_queue
+from kapcare.clients.services.pathway import convert_inquiry, set_inquiry_status
 from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import query_without_page
 from kapcare.core.prg import post_action

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods
 from kapcare.accounts.decorators import require_actor
 from kapcare.accounts.models import WeightUnit
 from kapcare.clients.access import client_page, client_page_context
-from kapcare.clients.links import create_link, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
-from kapcare.clients.pathway import intake_version, save_intake_and_emergency_contact
 from kapcare.clients.pathway_forms import StaffIntakeForm, kg_to_lb
 from kapcare.clients.pathway_selectors import conditions_by_group, intake_for, open_intake_link
 from kapcare.clients.permissions import ClientAction
+from kapcare.clients.services.links import create_link, issued_link, make_and_send
+from kapcare.clients.services.pathway import intake_version, save_intake_and_emergency_contact
 from kapcare.core.concurrency import ConcurrentChange
 from kapcare.core.forms import add_service_errors
 

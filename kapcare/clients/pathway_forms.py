@@ -18,8 +18,8 @@ from kapcare.accounts.models import WeightUnit
 from kapcare.clients.conditions import Condition
 from kapcare.clients.intake_catalogue import CONDITIONS
 from kapcare.clients.models import Client, ContactMethod, InquiryStatus, Intake
-from kapcare.clients.pathway import EMERGENCY_CONTACT_FIELDS, INQUIRY_FIELDS, INTAKE_FIELDS
 from kapcare.clients.pathway_selectors import OPEN_STATUSES, clinics_taking_inquiries
+from kapcare.clients.services.pathway import EMERGENCY_CONTACT_FIELDS, INQUIRY_FIELDS, INTAKE_FIELDS
 from kapcare.core.concurrency import VersionedFormMixin
 
 HONEYPOT_FIELD = "website"

@@ -16,15 +16,19 @@ from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.shown import audit_shown
-from kapcare.clients.links import usable_link_or_404
 from kapcare.clients.models import LinkPurpose
-from kapcare.clients.pathway import TooManyInquiries, complete_intake_from_link, submit_inquiry
 from kapcare.clients.pathway_forms import (
     HONEYPOT_FIELD,
     InquiryForm,
     IntakeForm,
 )
 from kapcare.clients.pathway_selectors import clinics_taking_inquiries
+from kapcare.clients.services.links import usable_link_or_404
+from kapcare.clients.services.pathway import (
+    TooManyInquiries,
+    complete_intake_from_link,
+    submit_inquiry,
+)
 from kapcare.core.forms import add_service_errors
 
 

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.models import User
 from kapcare.clients.models import CareTeamMember, Client
 from kapcare.clients.permissions import clients_visible_to
 
@@ -26,3 +27,20 @@ def client_list(*, actor: Actor, search: str = "", status: str = "") -> QuerySet
 
 def care_team(client: Client) -> list[CareTeamMember]:
     return list(client.care_team.select_related("user").order_by("role", "user__full_name"))
+
+
+def care_team_places(clinic_id: int, member: User) -> list[CareTeamMember]:
+    """The care teams a member of staff is on, by client name."""
+    return list(
+        CareTeamMember.objects.filter(clinic_id=clinic_id, user=member)
+        .select_related("client")
+        .order_by("client__last_name", "client__first_name", "role")
+    )
+
+
+def care_team_place(clinic_id: int, member: User, place_id: int) -> CareTeamMember | None:
+    return (
+        CareTeamMember.objects.filter(clinic_id=clinic_id, user=member, pk=place_id)
+        .select_related("user", "client")
+        .first()
+    )

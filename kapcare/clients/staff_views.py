@@ -16,7 +16,8 @@ from kapcare.accounts.decorators import staff_required
 from kapcare.accounts.models import Role, User
 from kapcare.accounts.staff_selectors import get_staff_member_or_404
 from kapcare.clients import services
-from kapcare.clients.models import CARE_TEAM_ROLES, CareTeamMember, Client, ClientStatus
+from kapcare.clients.models import CARE_TEAM_ROLES, Client, ClientStatus
+from kapcare.clients.selectors import care_team_place, care_team_places
 
 SECTION_TEMPLATE = "clients/partials/_staff_care_teams.html"
 
@@ -50,21 +51,13 @@ class StaffCareTeamForm(forms.Form):
         return cleaned
 
 
-def _assignments(clinic_id: int, member: User) -> list[CareTeamMember]:
-    return list(
-        CareTeamMember.objects.filter(clinic_id=clinic_id, user=member)
-        .select_related("client")
-        .order_by("client__last_name", "client__first_name", "role")
-    )
-
-
 def care_team_section(
     request: HttpRequest, actor: Actor, member: User, form: StaffCareTeamForm | None = None
 ) -> tuple[str, dict]:
     """Registered in ClientsConfig.ready as a section of the staff page."""
     form = form or StaffCareTeamForm(clinic_id=actor.clinic_id, member=member)
     return SECTION_TEMPLATE, {
-        "assignments": _assignments(actor.clinic_id, member),
+        "assignments": care_team_places(actor.clinic_id, member),
         "care_team_form": form,
         "member": member,
     }
@@ -107,11 +100,7 @@ def staff_care_team_remove(request: HttpRequest, user_id: int, member_id: int) -
     member = get_staff_member_or_404(actor, user_id)
     if request.method != "POST":
         return redirect("staff:detail", user_id=member.pk)
-    assignment = (
-        CareTeamMember.objects.filter(clinic_id=actor.clinic_id, user=member, pk=member_id)
-        .select_related("user", "client")
-        .first()
-    )
+    assignment = care_team_place(actor.clinic_id, member, member_id)
     if assignment is None:
         raise Http404("No such care team place.")
     services.remove_care_team_member(actor=actor, member=assignment)

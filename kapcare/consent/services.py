@@ -14,9 +14,9 @@ from kapcare.accounts.models import Clinic, Role
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.links import mark_used, usable_link_or_404
 from kapcare.clients.models import LinkPurpose
 from kapcare.clients.permissions import ClientAction, can
+from kapcare.clients.services.links import mark_used, usable_link_or_404
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.models import ConsentDocument, ConsentSignature, WithdrawalChannel
 from kapcare.consent.selectors import current_document
@@ -149,7 +149,7 @@ def withdraw_consent(
     Needs who asked and how (`requested_via`, a WithdrawalChannel), the reason in words, and
     the recorder's explicit confirmation; anything missing is refused field by field and
     nothing changes. What a withdrawal does to a dosing session in progress is decided by the
-    dosing app (kapcare.dosing.consent_withdrawal, registered through
+    dosing app (kapcare.dosing.services.consent_withdrawal, registered through
     kapcare.consent.withdrawal) and happens in this same transaction. Returns how many
     signatures were withdrawn (0 when there was nothing to withdraw)."""
     _require_acting_for(actor, client)

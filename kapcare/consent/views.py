@@ -25,13 +25,13 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.access import client_page, client_page_context
-from kapcare.clients.links import (
+from kapcare.clients.models import Client, LinkPurpose
+from kapcare.clients.services.links import (
     create_link,
     issued_link,
     make_and_send,
     usable_link_or_404,
 )
-from kapcare.clients.models import Client, LinkPurpose
 from kapcare.consent import selectors, services
 from kapcare.consent.defaults import DEFAULT_BODY, DEFAULT_TITLE
 from kapcare.consent.forms import DocumentForm, SignForm, WithdrawForm

@@ -1,6 +1,6 @@
 """What else a withdrawal of consent touches, through a registry so consent need not know the
 domains above it: the dosing app registers how it describes a client's live session on the
-withdrawal page and what withdrawal does to that session (kapcare.dosing.consent_withdrawal)."""
+withdrawal page and what withdrawal does to that session (kapcare.dosing.services.consent_withdrawal)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from kapcare.accounts.decorators import require_actor, staff_required
 from kapcare.accounts.models import Role
 from kapcare.core.concurrency import ConcurrentChange, VersionedFormMixin
 from kapcare.core.forms import add_service_errors
-from kapcare.courses.models import CareProtocol, PreparationElement
-from kapcare.courses.selectors import current_care_protocol
+from kapcare.courses.models import PreparationElement
+from kapcare.courses.selectors import care_protocol_versions, current_care_protocol
 from kapcare.courses.services import publish_care_protocol
 
 
@@ -74,7 +74,7 @@ def care_protocol(request: HttpRequest) -> HttpResponse:
     context = {
         "current": current,
         "elements": [PreparationElement(e).label for e in current.required_preparation_elements],
-        "versions": CareProtocol.objects.filter(clinic=actor.clinic).select_related("published_by"),
+        "versions": care_protocol_versions(actor.clinic_id),
         "form": form,
         "can_edit": can_edit,
     }

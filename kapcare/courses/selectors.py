@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from kapcare.core.versioning import current
 from kapcare.courses.dosing_sessions import sessions_by_id
 from kapcare.courses.models import (
@@ -77,3 +79,17 @@ def with_followed_sessions(notes: list[ClinicalNote]) -> list[ClinicalNote]:
         session_id = note.dosing_session_id
         note.followed_session = found[session_id] if session_id else None  # type: ignore[attr-defined]
     return notes
+
+
+def client_note(*, clinic_id: int, client_id: int, note_id: int) -> ClinicalNote | None:
+    """One note of the client with who wrote and signed it; the caller checks who may read it."""
+    return (
+        ClinicalNote.objects.select_related("client", "course", "author", "signed_by")
+        .filter(pk=note_id, client_id=client_id, clinic_id=clinic_id)
+        .first()
+    )
+
+
+def care_protocol_versions(clinic_id: int) -> QuerySet[CareProtocol]:
+    """Every published version of the clinic's care protocol, with who published it."""
+    return CareProtocol.objects.filter(clinic_id=clinic_id).select_related("published_by")

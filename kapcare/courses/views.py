@@ -14,7 +14,6 @@ from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction
 from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
-from kapcare.courses import notes as note_services
 from kapcare.courses import services
 from kapcare.courses.crypto import decrypt_text
 from kapcare.courses.dosing_sessions import sessions_of_course
@@ -29,12 +28,14 @@ from kapcare.courses.permissions import (
     can_write_session_note,
 )
 from kapcare.courses.selectors import (
+    client_note,
     current_course,
     notes_for_course,
     paused_from,
     preparation_missing,
     with_followed_sessions,
 )
+from kapcare.courses.services import notes as note_services
 from kapcare.courses.states import REASON_REQUIRED, TRANSITIONS
 
 CLINICAL = ClientAction.VIEW_CLINICAL
@@ -193,11 +194,7 @@ def transition(request: HttpRequest, client: Client) -> HttpResponse:
 
 
 def _note_or_404(actor, client: Client, note_id: int) -> ClinicalNote:
-    note = (
-        ClinicalNote.objects.select_related("client", "course", "author", "signed_by")
-        .filter(pk=note_id, client=client, clinic=actor.clinic)
-        .first()
-    )
+    note = client_note(clinic_id=actor.clinic_id, client_id=client.pk, note_id=note_id)
     if note is None or not can_read_note(actor, note):
         raise Http404("No such note.")
     return note

@@ -11,7 +11,7 @@ class DosingConfig(AppConfig):
 
         register()
         # Withdrawal of consent stops a session not yet dosed (see consent_withdrawal).
-        from kapcare.dosing import consent_withdrawal
+        from kapcare.dosing.services import consent_withdrawal
 
         consent_withdrawal.register()
         # Measures plans its before-each-dose questionnaires around the course's sessions.

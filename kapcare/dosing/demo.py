@@ -35,9 +35,9 @@ from kapcare.dosing.states import LIVE
 from kapcare.ledger.models import EntryKind, LedgerEntry
 from kapcare.ledger.selectors import available_lots
 from kapcare.measures.demo import answers_for
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.pre_dose import pre_dose_measures
 from kapcare.measures.services import record_response
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 
 CHECK = {
     "identity_confirmed": True,

@@ -12,7 +12,6 @@ from kapcare.courses.gates import dosing_gates
 from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import forms, selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
-from kapcare.dosing.consent_withdrawal import withdrawn_during
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
 from kapcare.dosing.monitoring_rules import monitoring_prompts
@@ -24,12 +23,13 @@ from kapcare.dosing.permissions import (
 from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg
 from kapcare.dosing.services.checks import FORM_FIELDS
+from kapcare.dosing.services.consent_withdrawal import withdrawn_during
 from kapcare.dosing.services.discharge import draft_summary, readiness
 from kapcare.dosing.states import AFTER_DOSE, AWAITING_DOSE, FINAL, REMS_RECORDABLE, STEPS
 from kapcare.ledger.selectors import available_lots
 from kapcare.measures.forms import ResponseForm
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.pre_dose import higher_item9, pre_dose_measures
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 
 S = DosingStatus
 

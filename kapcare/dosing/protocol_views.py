@@ -18,6 +18,7 @@ from kapcare.core.forms import add_service_errors
 from kapcare.dosing.defaults import PARAMETERS
 from kapcare.dosing.models import DosingProtocol
 from kapcare.dosing.rules import MEDICATION_CLASSES
+from kapcare.dosing.selectors import dosing_protocol_versions
 from kapcare.dosing.services.protocol import (
     EDITABLE,
     ensure_dosing_protocol,
@@ -81,9 +82,7 @@ def _rows(protocol: DosingProtocol) -> list[dict]:
 def protocol(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     current = ensure_dosing_protocol(clinic=actor.clinic)
-    versions = list(
-        DosingProtocol.objects.filter(clinic=actor.clinic).select_related("published_by")
-    )
+    versions = dosing_protocol_versions(actor.clinic_id)
     shown = current
     if request.GET.get("version"):
         shown = next((v for v in versions if str(v.version) == request.GET["version"]), None)

@@ -12,7 +12,6 @@ from kapcare.clients.permissions import ClientAction
 from kapcare.core.downloads import set_download_name
 from kapcare.dosing import selectors
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
-from kapcare.dosing.models import Discharge, RemsRecord
 from kapcare.dosing.pdf import render_pdf
 
 REMS_URL = "https://www.spravatorems.com/"
@@ -43,9 +42,7 @@ def _record_context(session) -> dict:
         "chart": as_data_uri(chart),
         "timeline": selectors.timeline(session, data),
         "wastes": selectors.session_wastes(session),
-        "discharge": Discharge.objects.filter(session=session)
-        .select_related("discharged_by")
-        .first(),
+        "discharge": selectors.session_discharge(session),
         "printed_at": timezone.now(),
     }
 
@@ -60,7 +57,7 @@ def session_record(request: HttpRequest, client: Client, session_id: int) -> Htt
 @client_page(ClientAction.VIEW_CLINICAL, page="dosing_rems_pdf")
 def rems_record(request: HttpRequest, client: Client, session_id: int) -> HttpResponse:
     session = selectors.session_for_actor_or_404(require_actor(request), client, session_id)
-    record = RemsRecord.objects.filter(session=session).select_related("recorded_by").first()
+    record = selectors.session_rems_record(session)
     if record is None:
         raise Http404("No REMS record for this session.")
     context = _record_context(session)

@@ -81,3 +81,10 @@ def prescribers_to_ask(session: DosingSession) -> list[User]:
         "user_id", flat=True
     )
     return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
+
+
+def session_review_requests(session: DosingSession) -> QuerySet[ReviewRequest]:
+    """The session's review requests with the check they are about and who asked and decided."""
+    return ReviewRequest.objects.filter(session=session).select_related(
+        "pre_dose_check", "requested_by", "decided_by"
+    )

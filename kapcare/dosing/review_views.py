@@ -20,10 +20,14 @@ from kapcare.clients.permissions import ClientAction
 from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.dosing import selectors
-from kapcare.dosing.models import ReviewRequest, ReviewStatus
+from kapcare.dosing.models import ReviewStatus
 from kapcare.dosing.permissions import can_clear_check
 from kapcare.dosing.review_forms import AskReviewForm, DecisionForm
-from kapcare.dosing.review_selectors import review_for_actor_or_404, session_review
+from kapcare.dosing.review_selectors import (
+    review_for_actor_or_404,
+    session_review,
+    session_review_requests,
+)
 from kapcare.dosing.services.review import ask_prescriber, decide_review_request
 
 CLINICAL = ClientAction.VIEW_CLINICAL
@@ -60,11 +64,7 @@ def review(request: HttpRequest, client: Client, session_id: int, request_id: in
     """The request with the checks it is about; a prescriber on the care team decides here."""
     actor = require_actor(request)
     session = selectors.session_for_actor_or_404(actor, client, session_id)
-    review_request = get_object_or_404(
-        ReviewRequest.objects.select_related("pre_dose_check", "requested_by", "decided_by"),
-        pk=request_id,
-        session=session,
-    )
+    review_request = get_object_or_404(session_review_requests(session), pk=request_id)
     can_decide = can_clear_check(actor, client)
     form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and can_decide and form.is_valid():

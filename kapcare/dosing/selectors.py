@@ -15,12 +15,14 @@ from kapcare.dosing.models import (
     Administration,
     AdministrationKind,
     AdverseEvent,
+    Discharge,
     DoseOrder,
     DosingNotification,
     DosingProtocol,
     DosingSession,
     MonitoringAlert,
     PreDoseCheck,
+    RemsRecord,
     SessionNote,
     VitalSign,
 )
@@ -222,3 +224,16 @@ def timeline(session: DosingSession, data: dict) -> list[dict]:
     items += [{"at": r.started_at, "kind": "rescue", "obj": r} for r in data["rescues"]]
     order = {"status": 0, "check": 1, "dose": 2, "vitals": 3, "alert": 4, "ack": 5}
     return sorted(items, key=lambda item: (item["at"], order.get(item["kind"], 9)))
+
+
+def session_discharge(session: DosingSession) -> Discharge | None:
+    return Discharge.objects.filter(session=session).select_related("discharged_by").first()
+
+
+def session_rems_record(session: DosingSession) -> RemsRecord | None:
+    return RemsRecord.objects.filter(session=session).select_related("recorded_by").first()
+
+
+def dosing_protocol_versions(clinic_id: int) -> list[DosingProtocol]:
+    """Every published version of the clinic's dosing protocol, with who published it."""
+    return list(DosingProtocol.objects.filter(clinic_id=clinic_id).select_related("published_by"))

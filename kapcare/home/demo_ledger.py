@@ -15,8 +15,7 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
 from kapcare.dosing.models import DosingSession, DosingStatus
-from kapcare.ledger import reconciliation, services
-from kapcare.ledger.drafts import clinic_date
+from kapcare.ledger import services
 from kapcare.ledger.models import (
     Balance,
     CaseStatus,
@@ -31,7 +30,9 @@ from kapcare.ledger.models import (
     Registrant,
     UnitLabel,
 )
-from kapcare.ledger.reconciliation import CountLine
+from kapcare.ledger.services import reconciliation
+from kapcare.ledger.services.drafts import clinic_date
+from kapcare.ledger.services.reconciliation import CountLine
 
 PRODUCTS = [
     # name, esketamine, form, mg/mL, mL per unit, mg per unit, unit, per container, routes

@@ -12,11 +12,11 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
 from kapcare.clients.models import Client, Inquiry
-from kapcare.clients.pathway import save_intake
+from kapcare.clients.services.pathway import save_intake
 from kapcare.consent.services import ensure_document, sign_consent, text_sha256
 from kapcare.courses.models import CourseStatus, NoteKind
-from kapcare.courses.notes import create_note, sign_note
 from kapcare.courses.services import open_course, transition_course
+from kapcare.courses.services.notes import create_note, sign_note
 from kapcare.dosing.models import DosingSession, DosingStatus
 from kapcare.screening.services import ensure_protocol, review_screening, run_screening
 

@@ -23,7 +23,7 @@ from kapcare.ledger.models import (
     CountTiming,
     LedgerEntry,
 )
-from kapcare.ledger.reconciliation import CountLine
+from kapcare.ledger.services.reconciliation import CountLine
 
 TIMING_CHOICES = [
     (CountTiming.OPENING, CountTiming.OPENING.label),

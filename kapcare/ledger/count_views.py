@@ -5,37 +5,33 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.core.forms import add_service_errors
-from kapcare.ledger import reconciliation, selectors
+from kapcare.ledger import selectors
 from kapcare.ledger.count_forms import CloseCaseForm, CountForm
 from kapcare.ledger.models import (
     INVENTORY_PURPOSES,
-    Balance,
     CaseStatus,
-    Count,
     CountPurpose,
     CountTiming,
-    DiscrepancyCase,
-    LedgerEntry,
-    Location,
 )
 from kapcare.ledger.permissions import LedgerAction, can
 from kapcare.ledger.reports import inventory_lines
+from kapcare.ledger.selectors import records
+from kapcare.ledger.services import reconciliation
 from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 
 @ledger_view(LedgerAction.VIEW)
 def counts(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
-    page_obj = Paginator(
-        Count.objects.filter(clinic=actor.clinic).select_related("location"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page_obj = Paginator(records.counts(clinic_id=actor.clinic_id), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = ledger_context(
         actor,
         page_obj=page_obj,
@@ -44,21 +40,6 @@ def counts(request: HttpRequest) -> HttpResponse:
         inventory=selectors.inventory_status(clinic_id=actor.clinic_id),
     )
     return render(request, "ledger/counts.html", context)
-
-
-def count_rows(*, clinic, location: Location | None) -> list[Balance]:
-    """What a count asks about: every lot held at the location(s), and lots there that are
-    empty but still in date (in case some turns up)."""
-    rows = Balance.objects.filter(clinic=clinic).filter(
-        Q(quantity_mg__gt=0) | Q(lot__expires_on__gte=clinic.today())
-    )
-    if location is not None:
-        rows = rows.filter(location=location)
-    return list(
-        rows.select_related("lot__product", "location").order_by(
-            "location__name", "lot__product__name", "lot__lot_number"
-        )
-    )
 
 
 def _suggested_timing(clinic) -> str:
@@ -80,7 +61,7 @@ def _count_page(request, *, location, purposes: list[str]) -> HttpResponse:
     form = CountForm(
         request.POST or None,
         actor=actor,
-        rows=count_rows(clinic=actor.clinic, location=location),
+        rows=records.lots_to_count(clinic=actor.clinic, location=location),
         purposes=purposes,
         estimates_allowed=not config.exact_count_for_open_containers,
         initial={"timing": _timing_asked(request) or _suggested_timing(actor.clinic)},
@@ -133,7 +114,7 @@ def count_new(request: HttpRequest) -> HttpResponse:
             ledger_context(actor, today=selectors.counts_today(clinic=actor.clinic)),
         )
     location = get_object_or_404(
-        Location, clinic_id=actor.clinic_id, pk=location_id if location_id.isdigit() else 0
+        records.locations(clinic_id=actor.clinic_id), pk=location_id if location_id.isdigit() else 0
     )
     return _count_page(request, location=location, purposes=[CountPurpose.DAILY, CountPurpose.SPOT])
 
@@ -149,14 +130,12 @@ def inventory_new(request: HttpRequest) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
     actor = require_actor(request)
-    count = get_object_or_404(
-        Count.objects.select_related("location"), clinic_id=actor.clinic_id, pk=count_id
-    )
+    count = get_object_or_404(records.counts(clinic_id=actor.clinic_id), pk=count_id)
     context = ledger_context(
         actor,
         count=count,
         lines=inventory_lines(count),
-        cases=list(count.cases.select_related("location")),
+        cases=records.cases_of_count(count),
         doses_before=selectors.doses_before_opening_count(count),
     )
     return render(request, "ledger/count_detail.html", context)
@@ -165,11 +144,7 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = require_actor(request)
-    case = get_object_or_404(
-        DiscrepancyCase.objects.select_related("location", "count", "closed_by", "witness"),
-        clinic_id=actor.clinic_id,
-        pk=case_id,
-    )
+    case = get_object_or_404(records.discrepancy_cases(clinic_id=actor.clinic_id), pk=case_id)
     form = CloseCaseForm(request.POST or None, actor=actor)
     if request.method == "POST":
         if not can(actor, LedgerAction.RESOLVE):
@@ -197,12 +172,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     context = ledger_context(
         actor,
         case=case,
-        differences=reconciliation.case_differences(case),
-        adjustments=list(
-            LedgerEntry.objects.filter(clinic_id=actor.clinic_id, discrepancy_case=case)
-            .select_related("lot")
-            .order_by("sequence")
-        ),
+        differences=selectors.count_differences(case),
+        adjustments=records.case_adjustments(case),
         form=form,
     )
     return render(request, "ledger/case_detail.html", context)

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.core.forms import add_service_errors
-from kapcare.ledger import disposals, reconciliation, rules, services
-from kapcare.ledger.drafts import clinic_date
+from kapcare.ledger import rules, services
 from kapcare.ledger.forms import (
     CorrectionForm,
     DisposalForm,
@@ -25,7 +24,9 @@ from kapcare.ledger.forms import (
 )
 from kapcare.ledger.models import LedgerEntry, LossReport
 from kapcare.ledger.permissions import LedgerAction, require
-from kapcare.ledger.selectors import loss_reports
+from kapcare.ledger.selectors import loss_reports, records
+from kapcare.ledger.services import disposals, reconciliation
+from kapcare.ledger.services.drafts import clinic_date
 from kapcare.ledger.views import PAGE_SIZE, ledger_context, ledger_view
 
 QUANTITY = {"quantity_mg": "quantity", "from_location": "balance"}
@@ -232,11 +233,7 @@ def loss_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @ledger_view(LedgerAction.CORRECT)
 def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
     actor = require_actor(request)
-    entry = get_object_or_404(
-        LedgerEntry.objects.select_related("lot__product", "location"),
-        clinic_id=actor.clinic_id,
-        pk=entry_id,
-    )
+    entry = get_object_or_404(records.correctable_entries(clinic_id=actor.clinic_id), pk=entry_id)
     form = CorrectionForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid() and form.witness is not None:
         try:

@@ -4,7 +4,6 @@ administrations, and inventories. Every export is audited; CSVs stream through c
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -18,10 +17,11 @@ from kapcare.clients.models import Client
 from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
 from kapcare.ledger import reports, selectors
-from kapcare.ledger.models import Count, Lot
+from kapcare.ledger.models import Count
 from kapcare.ledger.pdf import pdf_response, render_pdf
 from kapcare.ledger.permissions import LedgerAction
 from kapcare.ledger.report_forms import ClientSearchForm, PeriodForm
+from kapcare.ledger.selectors import records
 from kapcare.ledger.views import PAGE_SIZE, audit_listing, ledger_context, ledger_view
 
 
@@ -69,11 +69,7 @@ def index(request: HttpRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET or None)
     found = []
     if search.is_valid() and search.cleaned_data["q"]:
-        words = search.cleaned_data["q"].split()
-        clients = Client.objects.filter(clinic=actor.clinic)
-        for word in words:
-            clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-        found = list(clients.order_by("last_name", "first_name")[:20])
+        found = records.clients_named(clinic=actor.clinic, query=search.cleaned_data["q"])
     context = ledger_context(
         actor,
         period_form=PeriodForm.for_request({}, actor.clinic.today()),
@@ -157,9 +153,7 @@ def period_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def lot_export(request: HttpRequest, lot_id: int, fmt: str) -> HttpResponse:
     actor = require_actor(request)
-    lot = get_object_or_404(
-        Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id
-    )
+    lot = get_object_or_404(records.lots(clinic_id=actor.clinic_id), pk=lot_id)
     entries = reports.lot_entries(lot=lot)
     _exported(
         request,
@@ -248,9 +242,7 @@ def client_export(request: HttpRequest, client_id: int, fmt: str) -> HttpRespons
 
 
 def _count(actor: Actor, count_id: int) -> Count:
-    return get_object_or_404(
-        Count.objects.select_related("location"), clinic_id=actor.clinic_id, pk=count_id
-    )
+    return get_object_or_404(records.counts(clinic_id=actor.clinic_id), pk=count_id)
 
 
 @ledger_view(LedgerAction.VIEW)

@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.ledger import selectors
-from kapcare.ledger.configuration import save_catalogue_item, save_clinic_record
-from kapcare.ledger.models import LedgerSettings, Location, Product, Registrant
+from kapcare.ledger.models import LedgerSettings, Registrant
 from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.reports import registrant_for
+from kapcare.ledger.selectors import records
+from kapcare.ledger.services.configuration import save_catalogue_item, save_clinic_record
 from kapcare.ledger.setup_forms import LedgerSettingsForm, LocationForm, ProductForm, RegistrantForm
 from kapcare.ledger.views import ledger_context, ledger_view
 
@@ -19,7 +21,7 @@ from kapcare.ledger.views import ledger_context, ledger_view
 @ledger_view(LedgerAction.CONFIGURE)
 def setup(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
-    registrant = Registrant.objects.filter(clinic=actor.clinic).first()
+    registrant = registrant_for(actor.clinic_id)
     config = selectors.settings_for(actor.clinic)
     which = request.POST.get("form") if request.method == "POST" else None
     registrant_form = RegistrantForm(
@@ -41,8 +43,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         actor,
         registrant_form=registrant_form,
         settings_form=settings_form,
-        products=list(Product.objects.filter(clinic=actor.clinic)),
-        locations=list(Location.objects.filter(clinic=actor.clinic)),
+        products=list(records.products(clinic_id=actor.clinic_id)),
+        locations=list(records.locations(clinic_id=actor.clinic_id)),
     )
     return render(request, "ledger/setup.html", context)
 
@@ -62,7 +64,9 @@ def _edit(request: HttpRequest, form_class, instance, template_title: str) -> Ht
 def product_edit(request: HttpRequest, product_id: int | None = None) -> HttpResponse:
     actor = require_actor(request)
     product = (
-        get_object_or_404(Product, clinic_id=actor.clinic_id, pk=product_id) if product_id else None
+        get_object_or_404(records.products(clinic_id=actor.clinic_id), pk=product_id)
+        if product_id
+        else None
     )
     title = _("Edit product") if product else _("New product")
     return _edit(request, ProductForm, product, title)
@@ -72,7 +76,7 @@ def product_edit(request: HttpRequest, product_id: int | None = None) -> HttpRes
 def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpResponse:
     actor = require_actor(request)
     location = (
-        get_object_or_404(Location, clinic_id=actor.clinic_id, pk=location_id)
+        get_object_or_404(records.locations(clinic_id=actor.clinic_id), pk=location_id)
         if location_id
         else None
     )

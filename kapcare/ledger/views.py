@@ -19,9 +19,10 @@ from kapcare.core.paging import query_without_page
 from kapcare.courses.dosing_sessions import sessions_by_id
 from kapcare.ledger import selectors
 from kapcare.ledger.forms import EntryFilterForm
-from kapcare.ledger.models import LedgerEntry, LossReport, Lot
+from kapcare.ledger.models import LedgerEntry
 from kapcare.ledger.permissions import LedgerAction, allowed, roles_for
 from kapcare.ledger.reports import registrant_for
+from kapcare.ledger.selectors import records
 
 PAGE_SIZE = 50
 
@@ -62,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         cases=list(selectors.open_cases(clinic_id=actor.clinic_id)),
         inventory=selectors.inventory_status(clinic_id=actor.clinic_id),
         registrant=registrant_for(actor.clinic_id),
-        open_losses=LossReport.objects.filter(clinic=clinic, form_106_reference="").count(),
+        open_losses=records.losses_awaiting_form_106(clinic),
         recent=recent,
         head=selectors.chain_head(clinic_id=actor.clinic_id),
     )
@@ -101,19 +102,7 @@ def entries(request: HttpRequest) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     actor = require_actor(request)
-    entry = get_object_or_404(
-        LedgerEntry.objects.select_related(
-            "lot__product",
-            "location",
-            "counterpart_location",
-            "client",
-            "corrects",
-            "count",
-            "discrepancy_case",
-        ),
-        clinic_id=actor.clinic_id,
-        pk=entry_id,
-    )
+    entry = get_object_or_404(records.entries_with_detail(clinic_id=actor.clinic_id), pk=entry_id)
     audit_shown(
         request,
         actor=actor,
@@ -125,8 +114,8 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     context = ledger_context(
         actor,
         entry=entry,
-        corrections=list(entry.corrections.order_by("sequence")),
-        loss_report=LossReport.objects.filter(entry=entry).first(),
+        corrections=records.corrections_of(entry),
+        loss_report=records.loss_report_for(entry),
         correctable=entry.kind != "count",
         session=sessions_by_id([entry.dosing_session_id]).get(entry.dosing_session_id),
     )
@@ -146,25 +135,15 @@ def lots(request: HttpRequest) -> HttpResponse:
 @ledger_view(LedgerAction.VIEW)
 def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
     actor = require_actor(request)
-    lot = get_object_or_404(
-        Lot.objects.select_related("product"), clinic_id=actor.clinic_id, pk=lot_id
-    )
-    history = (
-        LedgerEntry.objects.filter(clinic_id=actor.clinic_id, lot=lot)
-        .select_related("location", "counterpart_location", "client")
-        .order_by("sequence")
-    )
-    page_obj = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
+    lot = get_object_or_404(records.lots(clinic_id=actor.clinic_id), pk=lot_id)
+    page_obj = Paginator(records.lot_history(lot), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_listing(
         request, actor, "lot", page_obj, _("History of lot %(lot)s") % {"lot": lot.lot_number}
-    )
-    balances = (
-        lot.balances.filter(quantity_mg__gt=0).select_related("location").order_by("location__name")
     )
     context = ledger_context(
         actor,
         lot=lot,
-        balances=list(balances),
+        balances=records.lot_stock_by_location(lot),
         page_obj=page_obj,
         query="",
         expired=lot.is_expired(actor.clinic.today()),

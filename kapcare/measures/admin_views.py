@@ -14,7 +14,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
 from kapcare.core.forms import add_service_errors
-from kapcare.measures import instrument_services, selectors
+from kapcare.measures import selectors
 from kapcare.measures.forms import (
     DefinitionUploadForm,
     ItemTextForm,
@@ -22,7 +22,8 @@ from kapcare.measures.forms import (
     ParametersForm,
 )
 from kapcare.measures.models import InstrumentDefinition
-from kapcare.measures.schedules import courses_needing_sync, sync_schedules
+from kapcare.measures.services import instruments as instrument_services
+from kapcare.measures.services.schedules import courses_needing_sync, sync_schedules
 
 CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 
@@ -55,9 +56,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 def instruments(request: HttpRequest) -> HttpResponse:
     actor = require_actor(request)
     instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
-    definitions = InstrumentDefinition.objects.filter(clinic=actor.clinic).order_by(
-        "code", "-is_active", "-created_at"
-    )
+    definitions = selectors.clinic_definitions(actor.clinic_id)
     settings = instrument_services.measure_settings(actor.clinic)
     return render(
         request,
@@ -68,7 +67,7 @@ def instruments(request: HttpRequest) -> HttpResponse:
 
 def _definition_or_404(request: HttpRequest, definition_id: int) -> InstrumentDefinition:
     actor = require_actor(request)
-    definition = InstrumentDefinition.objects.filter(pk=definition_id, clinic=actor.clinic).first()
+    definition = selectors.clinic_definition(actor.clinic_id, definition_id)
     if definition is None:
         raise Http404("No such instrument.")
     return definition
@@ -83,8 +82,7 @@ def add_definition(request: HttpRequest) -> HttpResponse:
                 actor=require_actor(request), data=form.cleaned_data["definition"]
             )
         except ValidationError as error:
-            for message in error.message_dict.get("definition", error.messages):
-                form.add_error(None, message)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(t)s is loaded and in use.") % {"t": definition.short_title}

@@ -18,12 +18,12 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, User
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import BEFORE_PREPARATION
-from kapcare.measures.alerts import acknowledge_alert
 from kapcare.measures.dose_plans import planned_doses
-from kapcare.measures.instrument_services import ensure_shipped_instruments, measure_settings
 from kapcare.measures.models import AssignmentStatus, InstrumentDefinition, Response
-from kapcare.measures.schedules import sync_schedules
 from kapcare.measures.services import record_response
+from kapcare.measures.services.alerts import acknowledge_alert
+from kapcare.measures.services.instruments import ensure_shipped_instruments, measure_settings
+from kapcare.measures.services.schedules import sync_schedules
 
 # Totals at baseline, before dose 2, before dose 3 and at the end, as fractions of each
 # instrument's baseline: how the course went.

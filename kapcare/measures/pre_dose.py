@@ -15,9 +15,9 @@ import zoneinfo
 from dataclasses import dataclass
 
 from kapcare.measures.dose_plans import planned_doses
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentCode, InstrumentDefinition, Response, ResponseStatus
 from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
+from kapcare.measures.services.instruments import measure_settings
 
 
 @dataclass(frozen=True)

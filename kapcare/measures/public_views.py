@@ -16,8 +16,8 @@ from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.request_meta import client_ip, user_agent
 from kapcare.audit.shown import audit_shown
-from kapcare.clients.links import usable_link_or_404
 from kapcare.clients.models import LinkPurpose
+from kapcare.clients.services.links import usable_link_or_404
 from kapcare.core.forms import add_service_errors
 from kapcare.measures import services
 from kapcare.measures.forms import ResponseForm

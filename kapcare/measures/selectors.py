@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 
 from kapcare.accounts.actor import Actor
+from kapcare.clients.models import Client
 from kapcare.clients.permissions import ClientAction, clients_visible_to
 from kapcare.measures.models import (
     AssignmentStatus,
@@ -109,3 +110,36 @@ def open_alerts_for_actor(actor: Actor) -> list[RiskAlert]:
         .select_related("client")
         .order_by("raised_at", "id")[:50]
     )
+
+
+def client_assignment(client: Client, assignment_id: int) -> MeasureAssignment | None:
+    """One questionnaire assigned to the client, with its course."""
+    return (
+        MeasureAssignment.objects.select_related("course")
+        .filter(pk=assignment_id, client=client, clinic_id=client.clinic_id)
+        .first()
+    )
+
+
+def client_response(client: Client, response_id: int) -> Response | None:
+    """One of the client's responses with what its page shows beside the answers."""
+    return (
+        Response.objects.select_related("instrument", "entered_by", "assignment")
+        .filter(pk=response_id, client=client, clinic_id=client.clinic_id)
+        .first()
+    )
+
+
+def client_alert(client: Client, alert_id: int) -> RiskAlert | None:
+    return RiskAlert.objects.filter(pk=alert_id, client=client, clinic_id=client.clinic_id).first()
+
+
+def clinic_definitions(clinic_id: int) -> QuerySet[InstrumentDefinition]:
+    """Every definition the clinic holds, each code's active version first, then the newest."""
+    return InstrumentDefinition.objects.filter(clinic_id=clinic_id).order_by(
+        "code", "-is_active", "-created_at"
+    )
+
+
+def clinic_definition(clinic_id: int, definition_id: int) -> InstrumentDefinition | None:
+    return InstrumentDefinition.objects.filter(pk=definition_id, clinic_id=clinic_id).first()

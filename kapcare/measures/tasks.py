@@ -13,9 +13,9 @@ from django_tasks.exceptions import InvalidTaskError
 
 from kapcare.accounts.models import Membership, Role
 from kapcare.clients.models import CareTeamMember
-from kapcare.measures.alerts import escalate_alert as escalate
-from kapcare.measures.alerts import on_alert_escalated, on_alert_raised
 from kapcare.measures.models import RiskAlert
+from kapcare.measures.services.alerts import escalate_alert as escalate
+from kapcare.measures.services.alerts import on_alert_escalated, on_alert_raised
 
 logger = logging.getLogger(__name__)
 

@@ -13,24 +13,22 @@ from django.views.decorators.http import require_http_methods
 
 from kapcare.accounts.decorators import require_actor
 from kapcare.clients.access import client_page, client_page_context
-from kapcare.clients.links import LinkChannel, issued_link, make_and_send
 from kapcare.clients.models import Client, LinkPurpose
 from kapcare.clients.permissions import ClientAction
+from kapcare.clients.services.links import LinkChannel, issued_link, make_and_send
 from kapcare.core.forms import add_service_errors
 from kapcare.core.prg import post_action
 from kapcare.courses.selectors import current_course
-from kapcare.measures import alerts as alert_services
 from kapcare.measures import selectors, services
 from kapcare.measures.forms import AcknowledgeForm, ResponseForm
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.models import (
     AssignmentStatus,
     InstrumentDefinition,
     MeasureAssignment,
-    Response,
-    RiskAlert,
 )
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services import alerts as alert_services
+from kapcare.measures.services.instruments import ensure_shipped_instruments
+from kapcare.measures.services.schedules import sync_schedules
 
 CLINICAL = ClientAction.VIEW_CLINICAL
 
@@ -80,11 +78,12 @@ def _definition_or_404(client: Client, code: str) -> InstrumentDefinition:
 
 def _assignment_or_404(client: Client, assignment_id) -> MeasureAssignment:
     try:
-        return MeasureAssignment.objects.select_related("course").get(
-            pk=int(assignment_id), client=client, clinic_id=client.clinic_id
-        )
-    except (MeasureAssignment.DoesNotExist, ValueError, TypeError):
+        assignment = selectors.client_assignment(client, int(assignment_id))
+    except (ValueError, TypeError):
         raise Http404("No such questionnaire.") from None
+    if assignment is None:
+        raise Http404("No such questionnaire.")
+    return assignment
 
 
 @client_page(CLINICAL, page="measures_enter")
@@ -122,11 +121,7 @@ def enter(request: HttpRequest, client: Client, code: str) -> HttpResponse:
 
 @client_page(CLINICAL, page="measures_response")
 def response_detail(request: HttpRequest, client: Client, response_id: int) -> HttpResponse:
-    response = (
-        Response.objects.select_related("instrument", "entered_by", "assignment")
-        .filter(pk=response_id, client=client, clinic_id=client.clinic_id)
-        .first()
-    )
+    response = selectors.client_response(client, response_id)
     if response is None:
         raise Http404("No such response.")
     spec = response.instrument.definition
@@ -241,7 +236,7 @@ def _make_and_send_link(request: HttpRequest, client: Client, assignment):
 @post_action("measures:overview")
 @client_page(CLINICAL, page="measures_acknowledge")
 def acknowledge(request: HttpRequest, client: Client, alert_id: int) -> HttpResponse:
-    alert = RiskAlert.objects.filter(pk=alert_id, client=client, clinic_id=client.clinic_id).first()
+    alert = selectors.client_alert(client, alert_id)
     if alert is None:
         raise Http404("No such alert.")
     form = AcknowledgeForm(request.POST)

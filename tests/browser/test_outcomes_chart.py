@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from kapcare.accounts.actor import Actor
 from kapcare.courses.services import open_course
 from kapcare.dosing.models import DosingSession
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.models import InstrumentDefinition, Response
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 from tests.browser.conftest import log_in
 from tests.outcomes.test_charts import chart_points
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.clients.models import Client, ContactMethod, Inquiry, InquiryStatus
-from kapcare.clients.pathway import sender_fingerprint
+from kapcare.clients.services.pathway import sender_fingerprint
 from kapcare.core.models import RateLimitHit
 from kapcare.courses.models import CourseStatus, TreatmentCourse
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
-from kapcare.clients import pathway
 from kapcare.clients.intake_catalogue import CONDITIONS
-from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, Intake, LinkPurpose, PregnancyStatus, SuicideRisk
 from kapcare.clients.models.links import hash_token
+from kapcare.clients.services import pathway
+from kapcare.clients.services.links import create_link
 from tests.clients.test_inquiries import assert_csp_clean
 from tests.factories import ClientFactory, make_staff
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role, WeightUnit
 from kapcare.audit.models import AuditEvent
-from kapcare.clients.links import create_link
 from kapcare.clients.models import Intake, LinkPurpose
+from kapcare.clients.services.links import create_link
 from kapcare.courses.models import CourseStatus
 from kapcare.courses.services import open_course
 from kapcare.screening.models import Decision, Screening, ScreeningOutcome

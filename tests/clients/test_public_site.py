@@ -8,8 +8,8 @@ from django.urls import reverse
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction, AuditEvent
-from kapcare.clients.links import create_link
 from kapcare.clients.models import LinkPurpose
+from kapcare.clients.services.links import create_link
 
 pytestmark = pytest.mark.django_db
 

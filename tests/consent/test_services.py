@@ -12,8 +12,8 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditEvent
-from kapcare.clients.links import create_link
 from kapcare.clients.models import ClientLink, LinkPurpose
+from kapcare.clients.services.links import create_link
 from kapcare.consent.defaults import DEFAULT_BODY
 from kapcare.consent.gates import consent_gate
 from kapcare.consent.models import ConsentSignature

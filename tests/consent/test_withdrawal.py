@@ -1,6 +1,6 @@
 """Issue 10 item 5: withdrawal of consent needs who asked, a reason and a confirmation; the page
 shows a dosing session in progress; a session not yet dosed is stopped, one already dosed
-carries on to discharge with no further dose (kapcare.dosing.consent_withdrawal)."""
+carries on to discharge with no further dose (kapcare.dosing.services.consent_withdrawal)."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -23,8 +23,8 @@ from kapcare.courses.selectors import current_care_protocol
 from kapcare.courses.services import publish_care_protocol
 from kapcare.dosing.models import DosingProtocol
 from kapcare.dosing.services.protocol import ensure_dosing_protocol, publish_dosing_protocol
-from kapcare.measures.instrument_services import measure_settings, update_measure_settings
 from kapcare.measures.models import MeasureSettings
+from kapcare.measures.services.instruments import measure_settings, update_measure_settings
 from kapcare.outcomes.models import OutcomeSettings
 from kapcare.outcomes.services import publish_outcome_settings
 from kapcare.screening.default_rules import DEFAULT_RULES

@@ -9,7 +9,7 @@ from django.utils import timezone
 from kapcare.courses import dosing_sessions
 from kapcare.courses.dosing_sessions import SessionRef, sessions_by_id, sessions_of_course
 from kapcare.courses.models import NoteKind, TreatmentCourse
-from kapcare.courses.notes import create_note
+from kapcare.courses.services.notes import create_note
 from kapcare.dosing.models import DosingSession
 from tests.factories import ClientFactory
 from tests.pathway import actor, ready_course

@@ -12,13 +12,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
-from kapcare.clients.pathway import save_intake
+from kapcare.clients.services.pathway import save_intake
 from kapcare.consent.models import ConsentDocument, ConsentSignature
 from kapcare.consent.services import ensure_document, publish_document, sign_consent, text_sha256
 from kapcare.courses.gates import dosing_gates, pathway_complete, ready_for_dosing
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
-from kapcare.courses.notes import create_note, sign_note
 from kapcare.courses.services import open_course, transition_course
+from kapcare.courses.services.notes import create_note, sign_note
 from kapcare.screening.default_rules import DEFAULT_RULES
 from kapcare.screening.models import EligibilityDecision, Screening, ScreeningProtocol
 from kapcare.screening.services import (

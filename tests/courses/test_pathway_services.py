@@ -9,8 +9,8 @@ from kapcare.clients.models import ClientStatus
 from kapcare.consent.services import ensure_document, publish_document, withdraw_consent
 from kapcare.courses.gates import dosing_gates, pathway_complete, pathway_gates, ready_for_dosing
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
-from kapcare.courses.notes import add_addendum, cosign_note, create_note, update_draft
 from kapcare.courses.services import TransitionRefused, transition_course
+from kapcare.courses.services.notes import add_addendum, cosign_note, create_note, update_draft
 from tests.pathway import (
     COMPLETE_PREPARATION,
     actor,

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteKind
-from kapcare.courses.notes import create_note
+from kapcare.courses.services.notes import create_note
 from tests.factories import ClientFactory, make_staff
 from tests.pathway import (
     COMPLETE_PREPARATION,

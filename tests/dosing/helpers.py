@@ -98,9 +98,9 @@ def questionnaires(clinic, staff, client, course, *, at=None, codes=("phq9", "ga
     """The pre-session questionnaires the schedule asks for (a depression course: PHQ-9 and
     GAD-7), entered in Measures by the therapist through the real service."""
     from kapcare.measures.demo import answers_for
-    from kapcare.measures.instrument_services import ensure_shipped_instruments
     from kapcare.measures.models import InstrumentDefinition
     from kapcare.measures.services import record_response
+    from kapcare.measures.services.instruments import ensure_shipped_instruments
 
     ensure_shipped_instruments(clinic=clinic)
     out = {}

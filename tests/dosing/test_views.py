@@ -637,9 +637,9 @@ def test_pre_dose_checks_show_and_prefill_todays_phq9_from_measures(
 ):
     import re
 
-    from kapcare.measures.instrument_services import ensure_shipped_instruments
     from kapcare.measures.models import InstrumentDefinition
     from kapcare.measures.services import record_response
+    from kapcare.measures.services.instruments import ensure_shipped_instruments
 
     ctx = chair(clinic, staff, client_record, check=False, measures=False)
     ensure_shipped_instruments(clinic=clinic)

@@ -48,13 +48,13 @@ def build_world() -> World:
     from kapcare.clients.models import CareTeamMember, Client
     from kapcare.clients.models.client import CARE_TEAM_ROLES
     from kapcare.courses.models import NoteKind
-    from kapcare.courses.notes import create_note
+    from kapcare.courses.services.notes import create_note
     from kapcare.dosing import services as dosing
     from kapcare.dosing.models import DosingNotification, DosingSession
     from kapcare.dosing.services.review import ask_prescriber
     from kapcare.home.demo import load_demo
-    from kapcare.ledger.disposals import report_loss
     from kapcare.ledger.models import Balance
+    from kapcare.ledger.services.disposals import report_loss
     from tests.dosing import helpers
     from tests.factories import ClientFactory, make_staff
     from tests.pathway import COMPLETE_PREPARATION, ready_course
@@ -373,8 +373,8 @@ def _product(lists):
 
 def _intake_link(world):
     from kapcare.accounts.actor import Actor
-    from kapcare.clients.links import create_link
     from kapcare.clients.models import Client, LinkPurpose
+    from kapcare.clients.services.links import create_link
 
     client = Client.objects.filter(clinic=world.clinic).order_by("pk").first()
     _, token = create_link(
@@ -385,8 +385,8 @@ def _intake_link(world):
 
 def _consent_link(world):
     from kapcare.accounts.actor import Actor
-    from kapcare.clients.links import create_link
     from kapcare.clients.models import Client, LinkPurpose
+    from kapcare.clients.services.links import create_link
     from kapcare.consent.selectors import current_document
 
     client = Client.objects.filter(clinic=world.clinic, last_name="Fuzz").order_by("pk").first()

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from kapcare.ledger.models import CountPurpose, CountTiming
-from kapcare.ledger.reconciliation import CountLine, record_count
 from kapcare.ledger.selectors import counts_today, doses_before_opening_count
 from kapcare.ledger.services import record_administration
+from kapcare.ledger.services.reconciliation import CountLine, record_count
 
 pytestmark = pytest.mark.django_db
 

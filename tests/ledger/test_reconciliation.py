@@ -22,9 +22,9 @@ from kapcare.ledger.models import (
     LedgerEntry,
     LedgerSettings,
 )
-from kapcare.ledger.reconciliation import CountLine, record_count, transition_case
 from kapcare.ledger.selectors import stock_problem
 from kapcare.ledger.services import record_administration
+from kapcare.ledger.services.reconciliation import CountLine, record_count, transition_case
 from tests.ledger.conftest import make_product, receive
 
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.ledger import reports
-from kapcare.ledger.disposals import report_loss
 from kapcare.ledger.models import LedgerEntry, LedgerSettings, Registrant
-from kapcare.ledger.reconciliation import CountLine, record_count
 from kapcare.ledger.services import record_administration, record_waste, transfer_stock
+from kapcare.ledger.services.disposals import report_loss
+from kapcare.ledger.services.reconciliation import CountLine, record_count
 from tests.ledger.conftest import receive
 
 

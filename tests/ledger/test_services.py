@@ -12,7 +12,6 @@ from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.ledger import rules
 from kapcare.ledger.chain import verify_chain
-from kapcare.ledger.disposals import record_disposal, report_loss, update_loss_report
 from kapcare.ledger.models import (
     Balance,
     CaseStatus,
@@ -25,9 +24,10 @@ from kapcare.ledger.models import (
     LossKind,
     Lot,
 )
-from kapcare.ledger.reconciliation import record_correction
 from kapcare.ledger.selectors import available_lots, stock_problem
 from kapcare.ledger.services import record_administration, record_waste, transfer_stock
+from kapcare.ledger.services.disposals import record_disposal, report_loss, update_loss_report
+from kapcare.ledger.services.reconciliation import record_correction
 from tests.factories import ClientFactory, make_staff
 from tests.ledger.conftest import make_product, make_session, receive
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction, AuditEvent
-from kapcare.ledger.disposals import report_loss
 from kapcare.ledger.models import (
     Balance,
     CaseStatus,
@@ -27,8 +26,9 @@ from kapcare.ledger.models import (
     Product,
     Registrant,
 )
-from kapcare.ledger.reconciliation import CountLine, record_count
 from kapcare.ledger.services import record_administration, record_waste
+from kapcare.ledger.services.disposals import report_loss
+from kapcare.ledger.services.reconciliation import CountLine, record_count
 from tests.factories import ClientFactory, make_staff
 from tests.ledger.conftest import make_product, make_session, receive, witness_data
 

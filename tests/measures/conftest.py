@@ -6,8 +6,8 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.courses.services import open_course
 from kapcare.dosing.models import DosingSession
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.models import InstrumentDefinition
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 
 PHQ9_NINE_ZERO = {str(i): 0 for i in range(1, 10)}
 

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django_tasks import default_task_backend
 
 from kapcare.accounts.actor import Actor
-from kapcare.measures import alerts, services, tasks
-from kapcare.measures.instrument_services import measure_settings
+from kapcare.measures import services, tasks
 from kapcare.measures.models import MeasureSettings, RiskAlert
+from kapcare.measures.services import alerts
+from kapcare.measures.services.instruments import measure_settings
 from tests.measures.conftest import phq9
 
 
@@ -89,7 +90,7 @@ def test_positive_cssrs_raises_alert_with_triage_level(
 def test_alert_threshold_follows_clinic_parameter(
     clinic, staff, therapist_actor, client_record, course, instruments
 ):
-    from kapcare.measures.instrument_services import set_parameters
+    from kapcare.measures.services.instruments import set_parameters
 
     phq = set_parameters(
         actor=Actor.for_user(staff["clinic_admin"], clinic),

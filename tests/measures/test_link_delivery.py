@@ -87,7 +87,7 @@ def test_ask_now_emails_the_client_the_link_and_still_shows_it(
 def test_make_a_link_texts_it_through_the_sms_backend(
     login, staff, reachable, course, instruments, django_capture_on_commit_callbacks
 ):
-    from kapcare.measures.schedules import sync_schedules
+    from kapcare.measures.services.schedules import sync_schedules
 
     sync_schedules(clinic=course.clinic, courses=[course])
     assignment = MeasureAssignment.objects.filter(instrument_code="phq9").first()

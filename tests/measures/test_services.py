@@ -10,7 +10,7 @@ from django.utils import timezone
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditEvent
 from kapcare.courses.models import TreatmentCourse
-from kapcare.measures import instrument_services, services
+from kapcare.measures import services
 from kapcare.measures.definitions import shipped_definitions
 from kapcare.measures.models import (
     AssignmentStatus,
@@ -20,7 +20,8 @@ from kapcare.measures.models import (
     ResponseSource,
     Timepoint,
 )
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services import instruments as instrument_services
+from kapcare.measures.services.schedules import sync_schedules
 from tests.factories import ClientFactory
 from tests.measures.conftest import add_session, phq9
 

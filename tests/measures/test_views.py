@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,9 +15,10 @@ from kapcare.clients.models import ClientLink
 from kapcare.courses.models import TreatmentCourse
 from kapcare.measures import services
 from kapcare.measures.definitions import shipped_definitions
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import InstrumentDefinition, MeasureAssignment, Response, RiskAlert
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services import instruments as instrument_services
+from kapcare.measures.services.instruments import measure_settings
+from kapcare.measures.services.schedules import sync_schedules
 from tests.factories import ClientFactory, make_staff, put_on_team
 from tests.measures.conftest import add_session, phq9
 
@@ -109,7 +111,7 @@ def test_objects_of_another_client_are_not_found(login, staff, clinic, saved, du
 
 
 def test_admin_pages_show_only_own_clinic_definitions(login, staff, other_clinic, instruments):
-    from kapcare.measures.instrument_services import ensure_shipped_instruments
+    from kapcare.measures.services.instruments import ensure_shipped_instruments
 
     ensure_shipped_instruments(clinic=other_clinic)
     theirs = InstrumentDefinition.objects.filter(clinic=other_clinic).first()
@@ -348,6 +350,25 @@ def test_bad_definition_upload_explains(login, staff, instruments, text, message
     admin = login(staff["clinic_admin"])
     response = admin.post(reverse("measures_admin:add_definition"), {"text": text})
     assert response.status_code == 200 and message in response.content.decode()
+
+
+def test_definition_refused_without_a_field_shows_on_the_form(
+    login, staff, instruments, monkeypatch
+):
+    """A refusal that names no field (a plain message list) goes above the form, not a 500."""
+
+    def refuse(**kwargs):
+        raise ValidationError(["The clinic cannot load definitions right now."])
+
+    monkeypatch.setattr(instrument_services, "add_definition", refuse)
+    data = next(d for d in shipped_definitions() if d["code"] == "phq9") | {"version": "clinic-2"}
+    admin = login(staff["clinic_admin"])
+    response = admin.post(reverse("measures_admin:add_definition"), {"text": json.dumps(data)})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The clinic cannot load definitions right now."
+    ]
+    assert not InstrumentDefinition.objects.filter(version="clinic-2").exists()
 
 
 def test_admin_loads_item_text_and_sets_parameters(login, staff, instruments):

@@ -8,8 +8,8 @@ import pytest
 from kapcare.clients.models import Client
 from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing.models import DosingSession
-from kapcare.measures.instrument_services import ensure_shipped_instruments
 from kapcare.measures.models import InstrumentDefinition, Response
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 from tests.factories import ClientFactory, put_on_team
 
 T0 = dt.datetime(2026, 1, 5, 17, 0, tzinfo=dt.UTC)

@@ -230,7 +230,7 @@ def test_a_screening_is_reviewed_once(clinic, staff, client_record):
 
 def test_a_superseded_screening_cannot_be_decided(clinic, staff, client_record):
     # Given a screening awaiting review, then a re-screening after the intake revealed an aneurysm
-    from kapcare.clients.pathway import save_intake
+    from kapcare.clients.services.pathway import save_intake
 
     course, old = screened_course(clinic=clinic, staff=staff, client=client_record, intake=RELATIVE)
     therapist = actor(staff["therapist"], clinic)
@@ -468,7 +468,7 @@ def test_a_re_screening_that_needs_review_fails_the_gate_until_a_prescriber_deci
     clinic, staff, client_record
 ):
     # Given a client found eligible with no findings
-    from kapcare.clients.pathway import save_intake
+    from kapcare.clients.services.pathway import save_intake
 
     course, _ = screened_course(clinic=clinic, staff=staff, client=client_record)
     assert _gate(course).passed

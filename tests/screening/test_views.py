@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
-from kapcare.clients.pathway import save_intake
+from kapcare.clients.services.pathway import save_intake
 from kapcare.courses.services import open_course
 from kapcare.screening.models import (
     DecisionBasis,

@@ -1,6 +1,6 @@
 from django import template
 
-from kapcare.clients.links import channels_for
+from kapcare.clients.services.links import channels_for
 
 register = template.Library()
 

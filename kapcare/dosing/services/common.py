@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapcare.accounts.actor import Actor
-from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.transitions import StateMachine, lock, transition
@@ -134,13 +133,6 @@ def audit(
         summary=summary,
         details=details or {},
     )
-
-
-def staff_user(actor: Actor) -> User:
-    """The member of staff acting. Every dosing write passes a role check first and the system
-    actor holds no roles, so a user is always there by the time this is asked."""
-    assert actor.user is not None
-    return actor.user
 
 
 def session_protocol(session: DosingSession) -> DosingProtocol:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.audit.models import AuditAction
 from kapcare.dosing import selectors
 from kapcare.dosing.models import Discharge, DosingSession, DosingStatus, MonitoringAlert
@@ -28,7 +28,6 @@ from kapcare.dosing.services.common import (
     require,
     require_status,
     session_protocol,
-    staff_user,
     transition_session,
 )
 

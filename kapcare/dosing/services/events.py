@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AuditAction
 from kapcare.core.site import absolute_url
@@ -40,7 +40,6 @@ from kapcare.dosing.services.common import (
     lock_session,
     require,
     require_status,
-    staff_user,
 )
 from kapcare.dosing.states import REMS_RECORDABLE
 from kapcare.ledger.models import LedgerEntry

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.courses.gates import dosing_gates
@@ -43,7 +43,6 @@ from kapcare.dosing.services.common import (
     lock_session,
     require,
     require_status,
-    staff_user,
     transition_session,
 )
 from kapcare.dosing.services.protocol import ensure_dosing_protocol

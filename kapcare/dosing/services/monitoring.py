@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.audit.models import AuditAction
 from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import selectors
@@ -36,7 +36,6 @@ from kapcare.dosing.services.common import (
     require,
     require_status,
     session_protocol,
-    staff_user,
 )
 from kapcare.dosing.states import AFTER_DOSE
 

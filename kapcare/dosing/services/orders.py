@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
@@ -21,7 +21,7 @@ from kapcare.courses.states import CLOSED
 from kapcare.dosing.models import PRODUCT_ROUTES, DoseOrder, Route
 from kapcare.dosing.permissions import can_order
 from kapcare.dosing.rules import ceiling_findings, limit_findings, override_reason_problem
-from kapcare.dosing.services.common import require, staff_user
+from kapcare.dosing.services.common import require
 from kapcare.dosing.services.protocol import ensure_dosing_protocol
 
 MAX_SESSIONS = 52

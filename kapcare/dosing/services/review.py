@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.signatures import typed_name_matches
 from kapcare.audit.models import AuditAction
 from kapcare.dosing import selectors, tasks
@@ -28,7 +28,7 @@ from kapcare.dosing.permissions import can_clear_check, can_work_the_chair
 from kapcare.dosing.review_selectors import prescribers_to_ask
 from kapcare.dosing.rules import REVIEW, STOP
 from kapcare.dosing.services.checks import clear_pre_dose_check
-from kapcare.dosing.services.common import audit, lock_session, require, require_status, staff_user
+from kapcare.dosing.services.common import audit, lock_session, require, require_status
 
 S = DosingStatus
 

@@ -3,7 +3,7 @@ from django.db import migrations
 
 def load(apps, schema_editor):
     """Existing clinics get the shipped definitions; later clinics get them on first use
-    (kapcare.measures.instrument_services.ensure_shipped_instruments)."""
+    (kapcare.measures.services.instruments.ensure_shipped_instruments)."""
     from kapcare.measures.definitions import shipped_definitions
 
     Clinic = apps.get_model("accounts", "Clinic")

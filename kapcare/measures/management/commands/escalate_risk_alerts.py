@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from kapcare.measures.alerts import escalate_due_alerts
+from kapcare.measures.services.alerts import escalate_due_alerts
 
 
 class Command(BaseCommand):

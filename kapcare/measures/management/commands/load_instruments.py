@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from kapcare.accounts.models import Clinic
-from kapcare.measures.instrument_services import ensure_shipped_instruments
+from kapcare.measures.services.instruments import ensure_shipped_instruments
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from kapcare.accounts.models import Clinic
-from kapcare.measures.schedules import courses_needing_sync, sync_schedules
+from kapcare.measures.services.schedules import courses_needing_sync, sync_schedules
 
 
 class Command(BaseCommand):

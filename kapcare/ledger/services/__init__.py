@@ -20,9 +20,12 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import User
 from kapcare.ledger import rules
 from kapcare.ledger.chain import ChainWriter
-from kapcare.ledger.drafts import (
+from kapcare.ledger.models import EntryKind, LedgerEntry, Location, Lot, Product
+from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.drafts import (
     DosingSessionFacts,
     amount,
+    append_entry,
     audit_entry,
     check_scope,
     check_witness,
@@ -33,8 +36,6 @@ from kapcare.ledger.drafts import (
     open_case_at,
     positive,
 )
-from kapcare.ledger.models import EntryKind, LedgerEntry, Location, Lot, Product
-from kapcare.ledger.permissions import LedgerAction
 
 
 @transaction.atomic
@@ -87,22 +88,18 @@ def receive_stock(
             }
         )
     lot.product = product
-    entry = ChainWriter(actor.clinic).append(
-        new_entry(
-            actor,
-            EntryKind.RECEIPT,
-            lot,
-            location,
-            quantity,
-            occurred_at=when,
-            reference=reference.strip(),
-            reason=note.strip(),
-        )
+    return append_entry(
+        actor,
+        EntryKind.RECEIPT,
+        lot,
+        location,
+        quantity,
+        summary=_("Received %(mg)s mg of lot %(lot)s"),
+        audit={"new_lot": created},
+        occurred_at=when,
+        reference=reference.strip(),
+        reason=note.strip(),
     )
-    audit_entry(
-        actor, entry, _("Received %(mg)s mg of lot %(lot)s") % amount(entry), new_lot=created
-    )
-    return entry
 
 
 @transaction.atomic

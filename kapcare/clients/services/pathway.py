@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,6 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.intake_catalogue import CONDITION_KEYS
 from kapcare.clients.intake_hooks import inquiry_converted, intake_completed
-from kapcare.clients.links import mark_used, usable_link_or_404
 from kapcare.clients.models import (
     Client,
     ClientStatus,
@@ -31,6 +30,7 @@ from kapcare.clients.models import (
 )
 from kapcare.clients.permissions import ClientAction, can
 from kapcare.clients.services import update_client
+from kapcare.clients.services.links import mark_used, usable_link_or_404
 from kapcare.core import ratelimit
 from kapcare.core.concurrency import check_unchanged, state_token
 
@@ -227,6 +227,13 @@ def _intake_state(client: Client, intake: Intake | None) -> dict[str, Any]:
     }
 
 
+def _field_label(model: type[models.Model], name: str) -> str:
+    """The field's label as the form shows it (the field names listed above are all columns)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name).capitalize()
+
+
 def intake_version(client: Client) -> str:
     """The version token of the staff intake form: the intake answers and the client's
     emergency contact (kapcare.core.concurrency)."""
@@ -252,11 +259,8 @@ def save_intake_and_emergency_contact(
         locked, Intake.objects.select_for_update().filter(client=client).first()
     )
     labels = {
-        **{f: str(Intake._meta.get_field(f).verbose_name).capitalize() for f in INTAKE_FIELDS},
-        **{
-            f: str(Client._meta.get_field(f).verbose_name).capitalize()
-            for f in EMERGENCY_CONTACT_FIELDS
-        },
+        **{f: _field_label(Intake, f) for f in INTAKE_FIELDS},
+        **{f: _field_label(Client, f) for f in EMERGENCY_CONTACT_FIELDS},
     }
     yours = {**data, **emergency_contact}
     check_unchanged(

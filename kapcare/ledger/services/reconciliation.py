@@ -18,23 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.transitions import StateMachine, transition
 from kapcare.ledger import rules, states
 from kapcare.ledger.chain import ChainWriter
-from kapcare.ledger.drafts import (
-    audit_entry,
-    check_scope,
-    check_witness,
-    clinic_date,
-    label,
-    ledger_settings,
-    new_entry,
-    occurred,
-)
 from kapcare.ledger.models import (
     INVENTORY_PURPOSES,
     Balance,
@@ -51,6 +41,17 @@ from kapcare.ledger.models import (
     UnitLabel,
 )
 from kapcare.ledger.permissions import LedgerAction, require
+from kapcare.ledger.selectors import count_differences
+from kapcare.ledger.services.drafts import (
+    audit_entry,
+    check_scope,
+    check_witness,
+    clinic_date,
+    label,
+    ledger_settings,
+    new_entry,
+    occurred,
+)
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ def record_count(
         timing=timing if purpose != CountPurpose.SPOT else CountTiming.NONE,
         business_date=clinic_date(actor.clinic, when),
         taken_at=when,
-        counted_by=actor.user,
-        counted_by_label=label(actor.user),
+        counted_by=staff_user(actor),
+        counted_by_label=label(staff_user(actor)),
         witness=witness,
         witness_label=label(witness),
         has_discrepancy=bool(differing),
@@ -211,17 +212,6 @@ def record_count(
     return count
 
 
-def case_differences(case: DiscrepancyCase) -> list[LedgerEntry]:
-    """The count lines at the case's location where what was found differs from the books."""
-    lines = LedgerEntry.objects.filter(
-        clinic_id=case.clinic_id, count_id=case.count_id, location_id=case.location_id
-    ).select_related("lot__product")
-    differing = [line for line in lines if rules.differs(line.expected_mg, line.counted_mg)]
-    for line in differing:
-        line.difference = line.counted_mg - line.expected_mg
-    return differing
-
-
 # How a case's status changes: the table in states.py; a case keeps no history rows (it
 # closes once, and its closing fields say who, when and why).
 MACHINE: StateMachine[DiscrepancyCase] = StateMachine(
@@ -257,11 +247,11 @@ def transition_case(
         witness = None
 
     def close(locked: DiscrepancyCase) -> dict:
-        if to in states.WITNESS_REQUIRED:
-            check_witness(actor, witness)
+        checked = check_witness(actor, witness) if to in states.WITNESS_REQUIRED else None
         adjustments = []
         if to == CaseStatus.RESOLVED:
-            for line in case_differences(locked):
+            assert checked is not None  # a resolution is always witnessed (WITNESS_REQUIRED)
+            for line in count_differences(locked):
                 adjustments.append(
                     writer.append(
                         new_entry(
@@ -269,9 +259,9 @@ def transition_case(
                             EntryKind.ADJUSTMENT,
                             line.lot,
                             line.location,
-                            line.counted_mg - line.expected_mg,
-                            witness=witness,
-                            witness_label=label(witness),
+                            line.difference,
+                            witness=checked,
+                            witness_label=label(checked),
                             discrepancy_case=locked,
                             reason=reason.strip(),
                         )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.clients.models import ClientLink
@@ -45,7 +45,7 @@ def create_link(
         client=client,
         purpose=purpose,
         token_sha256=hash_token(token),
-        created_by=actor.user,
+        created_by=staff_user(actor),
         expires_at=timezone.now() + lifetime,
         target_id=target_id,
     )
@@ -88,7 +88,7 @@ class LinkChannel(models.TextChoices):
 
 def channels_for(client) -> list[tuple[str, str]]:
     """The channels this client can be reached by (an e-mail or phone on file), then copy."""
-    choices = []
+    choices: list[tuple[str, str]] = []
     if client.email:
         choices.append((LinkChannel.EMAIL, f"{LinkChannel.EMAIL.label} ({client.email})"))
     if client.phone:

@@ -15,19 +15,16 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.ledger.chain import ChainWriter
-from kapcare.ledger.drafts import (
-    amount,
-    audit_entry,
+from kapcare.ledger.models import DisposalMethod, EntryKind, LedgerEntry, Location, LossReport, Lot
+from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.drafts import (
+    append_entry,
     check_scope,
     check_witness,
     label,
-    new_entry,
     occurred,
     positive,
 )
-from kapcare.ledger.models import DisposalMethod, EntryKind, LedgerEntry, Location, LossReport, Lot
-from kapcare.ledger.permissions import LedgerAction
 
 
 @transaction.atomic
@@ -59,24 +56,20 @@ def record_disposal(
         raise ValidationError(
             {"counterparty": _("Name the reverse distributor and their DEA number.")}
         )
-    entry = ChainWriter(actor.clinic).append(
-        new_entry(
-            actor,
-            EntryKind.DISPOSAL,
-            lot,
-            location,
-            -quantity,
-            witness=witness,
-            witness_label=label(witness) if witness else "",
-            method=method,
-            reference=reference.strip(),
-            reason="\n".join(p for p in [counterparty.strip(), reason.strip()] if p),
-        )
+    return append_entry(
+        actor,
+        EntryKind.DISPOSAL,
+        lot,
+        location,
+        -quantity,
+        summary=_("Disposed of %(mg)s mg of lot %(lot)s"),
+        audit={"method": method},
+        witness=witness,
+        witness_label=label(witness) if witness else "",
+        method=method,
+        reference=reference.strip(),
+        reason="\n".join(p for p in [counterparty.strip(), reason.strip()] if p),
     )
-    audit_entry(
-        actor, entry, _("Disposed of %(mg)s mg of lot %(lot)s") % amount(entry), method=method
-    )
-    return entry
 
 
 @transaction.atomic
@@ -98,20 +91,20 @@ def report_loss(
     discovered = occurred(discovered_at)
     if not circumstances.strip():
         raise ValidationError({"circumstances": _("Describe what was found and how.")})
-    entry = ChainWriter(actor.clinic).append(
-        new_entry(
-            actor,
-            EntryKind.LOSS,
-            lot,
-            location,
-            -quantity,
-            occurred_at=discovered,
-            method=kind,
-            reference=police_report.strip(),
-            reason=circumstances.strip(),
-        )
+    entry = append_entry(
+        actor,
+        EntryKind.LOSS,
+        lot,
+        location,
+        -quantity,
+        summary=_("Reported %(mg)s mg of lot %(lot)s lost"),
+        audit={"kind": kind},
+        occurred_at=discovered,
+        method=kind,
+        reference=police_report.strip(),
+        reason=circumstances.strip(),
     )
-    report = LossReport.objects.create(
+    return LossReport.objects.create(
         clinic=actor.clinic,
         entry=entry,
         kind=kind,
@@ -119,10 +112,6 @@ def report_loss(
         circumstances=circumstances.strip(),
         police_report=police_report.strip(),
     )
-    audit_entry(
-        actor, entry, _("Reported %(mg)s mg of lot %(lot)s lost") % amount(entry), kind=kind
-    )
-    return report
 
 
 @transaction.atomic

@@ -18,13 +18,11 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.clients.links import create_link, mark_used, usable_link_or_404
 from kapcare.clients.models import ClientLink, LinkPurpose
+from kapcare.clients.services.links import create_link, mark_used, usable_link_or_404
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.selectors import current_course
 from kapcare.measures import scoring
-from kapcare.measures.alerts import raise_alerts
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import (
     AssignmentStatus,
     InstrumentDefinition,
@@ -34,7 +32,9 @@ from kapcare.measures.models import (
     Timepoint,
 )
 from kapcare.measures.permissions import can_enter_measures
-from kapcare.measures.schedules import sync_schedules
+from kapcare.measures.services.alerts import raise_alerts
+from kapcare.measures.services.instruments import measure_settings
+from kapcare.measures.services.schedules import sync_schedules
 
 
 def item_field(key: str) -> str:

@@ -3,7 +3,7 @@ locations. Each is audited with what changed."""
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from kapcare.accounts.actor import Actor
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
-from kapcare.ledger.drafts import check_scope
-from kapcare.ledger.models import LedgerSettings, Registrant
+from kapcare.ledger.models import LedgerSettings, Location, Product, Registrant
 from kapcare.ledger.permissions import LedgerAction
+from kapcare.ledger.services.drafts import check_scope
 
 
 def _changes(before: dict, after: dict) -> dict:
@@ -27,7 +27,7 @@ def _changes(before: dict, after: dict) -> dict:
 @transaction.atomic
 def save_clinic_record(
     *, actor: Actor, model: type[Registrant] | type[LedgerSettings], values: dict
-) -> models.Model:
+) -> Registrant | LedgerSettings:
     """Create or update the clinic's Registrant or LedgerSettings row."""
     check_scope(actor, LedgerAction.CONFIGURE)
     row = model.objects.select_for_update().filter(clinic=actor.clinic).first()
@@ -49,7 +49,7 @@ def save_clinic_record(
 
 
 @transaction.atomic
-def save_catalogue_item(*, actor: Actor, item: models.Model) -> models.Model:
+def save_catalogue_item(*, actor: Actor, item: Product | Location) -> Product | Location:
     """Save a Product or Location the admin edited (a validated ModelForm instance)."""
     check_scope(actor, LedgerAction.CONFIGURE, item if item.clinic_id else None)
     creating = item.pk is None

@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.accounts.models import Membership, User
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.ledger import rules
+from kapcare.ledger.chain import ChainWriter
 from kapcare.ledger.models import (
     CaseStatus,
     DiscrepancyCase,
@@ -84,7 +85,7 @@ def check_witness(actor: Actor, witness: User | None) -> User:
     """The witness was verified on the form (accounts.witness); this guards the service too."""
     if witness is None:
         raise ValidationError({"witness_email": _("A second staff member must witness this.")})
-    if witness.pk == actor.user.pk:
+    if witness.pk == staff_user(actor).pk:
         raise ValidationError({"witness_email": _("You cannot witness your own record.")})
     if (
         not witness.is_active
@@ -119,10 +120,31 @@ def new_entry(actor: Actor, kind: str, lot: Lot, location: Location, change: Dec
         lot=lot,
         location=location,
         quantity_mg=change,
-        actor=actor.user,
-        actor_label=label(actor.user),
+        actor=staff_user(actor),
+        actor_label=label(staff_user(actor)),
         **fields,
     )
+
+
+def append_entry(
+    actor: Actor,
+    kind: str,
+    lot: Lot,
+    location: Location,
+    change: Decimal,
+    *,
+    summary: str,
+    audit: dict | None = None,
+    **fields,
+) -> LedgerEntry:
+    """Append one entry to the clinic's chain and audit it. `summary` names the amount as
+    %(mg)s and the lot as %(lot)s, filled in from the entry as written; `audit` adds details to
+    the audit row."""
+    entry = ChainWriter(actor.clinic).append(
+        new_entry(actor, kind, lot, location, change, **fields)
+    )
+    audit_entry(actor, entry, summary % amount(entry), **(audit or {}))
+    return entry
 
 
 def open_case_at(location: Location) -> bool:

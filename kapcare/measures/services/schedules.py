@@ -24,9 +24,9 @@ from kapcare.audit.services import record_event
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.measures.dose_plans import planned_doses
-from kapcare.measures.instrument_services import measure_settings
 from kapcare.measures.models import AssignmentStatus, MeasureAssignment, Timepoint
 from kapcare.measures.rules import CourseFacts, DoseFacts, ScheduleSettings, plan_course
+from kapcare.measures.services.instruments import measure_settings
 
 
 def _local_date(moment, zone: zoneinfo.ZoneInfo):

@@ -305,3 +305,32 @@ def loss_reports(*, clinic_id: int) -> QuerySet[LossReport]:
     return LossReport.objects.filter(clinic_id=clinic_id).select_related(
         "entry__lot__product", "entry__location"
     )
+
+
+@dataclass(frozen=True)
+class CountDifference:
+    """One count line where what was found differs from the books."""
+
+    lot: Lot
+    location: Location
+    expected_mg: Decimal
+    counted_mg: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted_mg - self.expected_mg
+
+
+def count_differences(case: DiscrepancyCase) -> list[CountDifference]:
+    """The count lines at the case's location where what was found differs from the books."""
+    lines = LedgerEntry.objects.filter(
+        clinic_id=case.clinic_id, count_id=case.count_id, location_id=case.location_id
+    ).select_related("lot__product")
+    differing = []
+    for line in lines:
+        expected, counted = line.expected_mg, line.counted_mg
+        if expected is None or counted is None:
+            continue  # not a count line: every count line records both
+        if rules.differs(expected, counted):
+            differing.append(CountDifference(line.lot, case.location, expected, counted))
+    return differing

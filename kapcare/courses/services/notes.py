@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kapcare.accounts.actor import Actor
+from kapcare.accounts.actor import Actor, staff_user
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.courses.crypto import encrypt_text
@@ -47,6 +47,27 @@ def note_payload(note: ClinicalNote) -> dict[str, Any]:
         "free_text": note.free_text,
         "encrypted_text": note.encrypted_text,
     }
+
+
+def _audit(
+    actor: Actor,
+    note: ClinicalNote,
+    action: AuditAction,
+    summary: str,
+    *,
+    obj: NoteAddendum | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Every change to a note is audited against the note's client; an addendum is its own
+    record, so its row names the addendum."""
+    record_event(
+        actor=actor,
+        action=action,
+        client=note.client,
+        obj=obj or note,
+        summary=summary,
+        details=details,
+    )
 
 
 def _check_session_date(session_date: dt.date, clinic) -> None:
@@ -91,17 +112,16 @@ def create_note(
         kind=kind,
         session_date=session_date,
         dosing_session_id=dosing_session_id,
-        author=actor.user,
+        author=staff_user(actor),
         content={} if kind == NoteKind.PROCESS else (content or {}),
         free_text="" if kind == NoteKind.PROCESS else free_text,
         encrypted_text=encrypt_text(process_text) if kind == NoteKind.PROCESS else "",
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        client=course.client,
-        obj=note,
-        summary=_("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()},
+    _audit(
+        actor,
+        note,
+        AuditAction.CREATE,
+        _("Started a %(kind)s note") % {"kind": note.get_kind_display().lower()},
     )
     return note
 
@@ -110,7 +130,7 @@ def _locked_draft(actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked = ClinicalNote.objects.select_for_update().get(pk=note.pk)
     if locked.status == NoteStatus.SIGNED:
         raise ValidationError(_("This note is signed and cannot change. Add an addendum instead."))
-    if locked.author_id != actor.user.pk:
+    if locked.author_id != staff_user(actor).pk:
         raise PermissionDenied(_("Only the note's author edits or signs a draft."))
     return locked
 
@@ -133,19 +153,13 @@ def update_draft(
         if process_text is not None:
             locked.encrypted_text = encrypt_text(process_text)
         if shared_with is not None:
-            locked.shared_with = sorted(set(shared_with) - {actor.user.pk})
+            locked.shared_with = sorted(set(shared_with) - {staff_user(actor).pk})
     else:
         locked.content = content or {}
         locked.free_text = free_text
     locked.updated_at = timezone.now()
     locked.save()
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=locked.client,
-        obj=locked,
-        summary=_("Edited a draft note"),
-    )
+    _audit(actor, locked, AuditAction.UPDATE, _("Edited a draft note"))
     return locked
 
 
@@ -157,15 +171,14 @@ def sign_note(*, actor: Actor, note: ClinicalNote) -> ClinicalNote:
     locked = _locked_draft(actor, note)
     locked.status = NoteStatus.SIGNED
     locked.signed_at = timezone.now()
-    locked.signed_by = actor.user
+    locked.signed_by = staff_user(actor)
     locked.content_sha256 = canonical_sha256(note_payload(locked))
     locked.save()
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=locked.client,
-        obj=locked,
-        summary=_("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
+    _audit(
+        actor,
+        locked,
+        AuditAction.UPDATE,
+        _("Signed a %(kind)s note") % {"kind": locked.get_kind_display().lower()},
         details={"sha256": locked.content_sha256},
     )
     if locked.kind == NoteKind.PREPARATION:
@@ -184,20 +197,14 @@ def add_addendum(*, actor: Actor, note: ClinicalNote, text: str) -> NoteAddendum
     created = timezone.now()
     addendum = NoteAddendum.objects.create(
         note=note,
-        author=actor.user,
+        author=staff_user(actor),
         text=text.strip(),
         created_at=created,
         text_sha256=hashlib.sha256(
-            f"{note.content_sha256}|{actor.user.pk}|{created.isoformat()}|{text.strip()}".encode()
+            f"{note.content_sha256}|{staff_user(actor).pk}|{created.isoformat()}|{text.strip()}".encode()
         ).hexdigest(),
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.CREATE,
-        client=note.client,
-        obj=addendum,
-        summary=_("Added an addendum to a signed note"),
-    )
+    _audit(actor, note, AuditAction.CREATE, _("Added an addendum to a signed note"), obj=addendum)
     return addendum
 
 
@@ -207,16 +214,10 @@ def cosign_note(*, actor: Actor, note: ClinicalNote) -> NoteCosignature:
         raise ValidationError(_("Only a signed note can be co-signed."))
     if not can_cosign_note(actor, note):
         raise PermissionDenied(_("A co-signer is another clinician on the client's care team."))
-    if note.cosignatures.filter(cosigned_by=actor.user).exists():
+    if note.cosignatures.filter(cosigned_by=staff_user(actor)).exists():
         raise ValidationError(_("You have already co-signed this note."))
     cosignature = NoteCosignature.objects.create(
-        note=note, cosigned_by=actor.user, content_sha256=note.content_sha256
+        note=note, cosigned_by=staff_user(actor), content_sha256=note.content_sha256
     )
-    record_event(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        client=note.client,
-        obj=note,
-        summary=_("Co-signed a note"),
-    )
+    _audit(actor, note, AuditAction.UPDATE, _("Co-signed a note"))
     return cosignature

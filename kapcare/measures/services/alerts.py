@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -55,7 +56,7 @@ def raise_alerts(
             summary=_("Risk alert raised: %(s)s") % {"s": alert.summary},
         )
         alerts.append(alert)
-        transaction.on_commit(lambda a=alert: enqueue_alert_tasks(a))
+        transaction.on_commit(partial(enqueue_alert_tasks, alert))
     return alerts
 
 
