@@ -259,7 +259,14 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # The project-wide stylesheet and script live outside any app, so the finders need telling.
 STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files: the local disk (MEDIA_ROOT) unless the environment names another Django
+    # storage, e.g. S3-compatible object storage for several app servers (docs/scale.md).
+    "default": {
+        "BACKEND": env.str(
+            "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

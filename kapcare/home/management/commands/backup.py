@@ -39,6 +39,12 @@ class Command(BaseCommand):
             )
         except BackupError as exc:
             raise CommandError(f"Backup FAILED: {exc}") from exc
+        storage = settings.STORAGES["default"]["BACKEND"]
+        if storage != "django.core.files.storage.FileSystemStorage":
+            self.stderr.write(
+                f"Uploaded files are kept by {storage}, not under MEDIA_ROOT: this backup holds "
+                "the database only. Back the bucket up with its own versioning or replication."
+            )
         rows = sum(manifest["tables"].values())
         self.stdout.write(
             self.style.SUCCESS(
