@@ -98,19 +98,27 @@ def write_backup(*, connection, output: Path, key: str, media_root: Path) -> dic
             "media": media_manifest(media_root),
         }
         partial = output.with_name(output.name + ".partial")
-        with partial.open("wb") as out:
-            writer = EncryptingWriter(out, key)
-            with tarfile.open(fileobj=writer, mode="w|") as archive:
-                body = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(body)
-                archive.addfile(info, io.BytesIO(body))
-                archive.add(dump, arcname=DUMP_NAMES[vendor])
-                for path in media_files(media_root):
-                    archive.add(path, arcname=f"{MEDIA}/{path.relative_to(media_root)}")
-            writer.close()
+        try:
+            with partial.open("wb") as out:
+                _write_archive(out, key, manifest, dump, media_root)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(output)
     return manifest
+
+
+def _write_archive(out, key: str, manifest: dict, dump: Path, media_root: Path) -> None:
+    writer = EncryptingWriter(out, key)
+    with tarfile.open(fileobj=writer, mode="w|") as archive:
+        body = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(body)
+        archive.addfile(info, io.BytesIO(body))
+        archive.add(dump, arcname=dump.name)
+        for path in media_files(media_root):
+            archive.add(path, arcname=f"{MEDIA}/{path.relative_to(media_root)}")
+    writer.close()
 
 
 @dataclass

@@ -171,7 +171,9 @@ class DecryptingReader(io.RawIOBase):
             raise BackupError("The backup file is truncated: it ends in the middle of a chunk.")
         (length,) = _LENGTH.unpack(header)
         if length > _MAX_SEALED_CHUNK:
-            raise BackupError("The backup file is damaged: a chunk has an impossible length.")
+            raise BackupError(
+                "The backup file is damaged or was tampered with: a chunk has an impossible length."
+            )
         sealed = _read_exactly(self._source, length)
         for last in (False, True):
             try:
