@@ -11,9 +11,9 @@ from kapcare.home.backup.crypto import CHUNK_SIZE, BackupError, DecryptingReader
 PLAIN = os.urandom(2 * CHUNK_SIZE + 12345)  # three chunks, the last one short
 
 
-def _sealed(passphrase: str = "k") -> bytes:
+def _sealed() -> bytes:
     out = io.BytesIO()
-    writer = EncryptingWriter(out, passphrase)
+    writer = EncryptingWriter(out, "k")
     for start in range(0, len(PLAIN), 70_000):  # written in pieces, as tarfile does
         writer.write(PLAIN[start : start + 70_000])
     writer.close()
