@@ -20,3 +20,6 @@ accesslog = "/var/log/kapcare/access.log"
 errorlog = "/var/log/kapcare/gunicorn.log"
 # The access log records paths and status, never bodies or query strings with data in them.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus rid=%({x-request-id}o)s'
+# gunicorn's control socket (in the service user's home) is not needed: systemd reloads with
+# HUP, and ProtectSystem=strict keeps the home read-only.
+control_socket_disable = True
