@@ -123,6 +123,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica for reports (kapcare.core.db_routers); without one, reports read the primary.
+REPORTS_DATABASE_URL = env.str("REPORTS_DATABASE_URL", default="")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = env.db_url_config(REPORTS_DATABASE_URL)
+    DATABASES["reports"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["reports"]["CONN_HEALTH_CHECKS"] = True
+    # Tests: the replica is the test database itself, as replication would make it.
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kapcare.core.db_routers.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -232,6 +241,8 @@ SECURE_HSTS_PRELOAD = KAPCARE_HTTPS
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
+# The probes answer over plain HTTP too: a load balancer checks the app server directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -248,7 +259,14 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # The project-wide stylesheet and script live outside any app, so the finders need telling.
 STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files: the local disk (MEDIA_ROOT) unless the environment names another Django
+    # storage, e.g. S3-compatible object storage for several app servers (docs/scale.md).
+    "default": {
+        "BACKEND": env.str(
+            "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -1,15 +1,31 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from kapcare.core.health import readiness_problems
 
 
 @login_not_required
-def healthz(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: the app answers and the database does too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. No database, session or audit row, so a load balancer
+    polling it every second costs nothing and a database outage does not get the process
+    restarted (that is what /readyz is for)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers, every migration is applied, the task queue's table
+    is reachable. 503 naming what failed, so a load balancer routes around this server."""
+    problems = readiness_problems()
+    if problems:
+        return JsonResponse({"status": "unavailable", "failed": problems}, status=503)
+    return JsonResponse(
+        {"status": "ready", "checks": {"database": "ok", "migrations": "ok", "task_queue": "ok"}}
+    )
 
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:

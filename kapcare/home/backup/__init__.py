@@ -1,0 +1,1 @@
+"""Encrypted backups of the database and the uploaded files, and their verified restore."""
