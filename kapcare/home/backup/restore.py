@@ -11,8 +11,11 @@ import environ
 from django.db import connections
 from django.db.utils import load_backend
 
+from kapcare.accounts.models import Clinic
+from kapcare.audit.chain import verify_audit_chain
 from kapcare.home.backup import archive, databases
 from kapcare.home.backup.crypto import BackupError
+from kapcare.ledger.chain import verify_chain
 
 _CONNECTION_KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
 
@@ -84,11 +87,6 @@ def _verify_rows(manifest: dict, vendor: str, report: RestoreReport) -> None:
 
 
 def _verify_chains(report: RestoreReport) -> None:
-    # Imported here: the models are read through the connection swapped in above.
-    from kapcare.accounts.models import Clinic
-    from kapcare.audit.chain import verify_audit_chain
-    from kapcare.ledger.chain import verify_chain
-
     entries = events = 0
     for clinic in Clinic.objects.order_by("pk"):
         ledger = verify_chain(clinic)
