@@ -8,6 +8,8 @@ BARE = "bare view (no session)"
 # Goals at the largest size (bench/README.md). Timing is reported against them, never failed on.
 FLOOR_GOAL = 5.0
 GROWTH_GOAL = 1.5
+# A sequential scan of a table the planner thinks this big is a hot query without an index.
+BIG_TABLE_ROWS = 10_000
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -57,7 +59,13 @@ def analyse(runs: dict[int, dict]) -> dict:
             if row["growth"] is not None and row["growth"] > GROWTH_GOAL:
                 missed.append(f"{label}: p95 at {large} is {row['growth']}× its p95 at {small}")
         rows.append(row)
-    return {"rows": rows, "failures": failures, "goals_missed": missed}
+    scans = {
+        f"{label} at {size}": sorted({t for finding in findings for t in finding["tables"]})
+        for size in sizes
+        for label, findings in runs[size].get("seq_scans_of_big_tables", {}).items()
+        if findings
+    }
+    return {"rows": rows, "failures": failures, "goals_missed": missed, "seq_scans": scans}
 
 
 def _fmt(value, suffix: str = "") -> str:
@@ -110,4 +118,16 @@ def markdown(analysis: dict, sizes: list[int], environment: dict) -> str:
         ]
         lines += [f"- {goal}" for goal in analysis["goals_missed"]]
         lines.append("")
+    if analysis.get("seq_scans"):
+        lines += [
+            f"**EXPLAIN: sequential scans of tables of {BIG_TABLE_ROWS:,}+ rows** (a hot query "
+            "without an index; the SQL is in the JSON):",
+            "",
+        ]
+        lines += [f"- {page}: {', '.join(t)}" for page, t in analysis["seq_scans"].items()]
+    else:
+        lines.append(
+            f"EXPLAIN: no page's query scans a table of {BIG_TABLE_ROWS:,}+ rows sequentially."
+        )
+    lines.append("")
     return "\n".join(lines)

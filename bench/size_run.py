@@ -84,7 +84,30 @@ def run(size: int, settings) -> dict:
                 f"status {result['statuses']}",
                 flush=True,
             )
+        results["seq_scans_of_big_tables"] = _explain(results, staff, ids)
     return results
+
+
+def _explain(results: dict, staff: dict[str, int], ids: dict) -> dict:
+    from bench.explain import explain_pages
+    from bench.measure import BACKGROUND
+    from bench.pages import all_pages
+
+    pages = [
+        (
+            page.label,
+            page_url(page, ids),
+            staff.get(page.role, 0),
+            BACKGROUND if page.background else {},
+        )
+        for page in all_pages()
+        if "url" in results["pages"].get(page.label, {})
+    ]
+    report = explain_pages([p for p in pages if p[1] is not None])
+    for label, findings in report.items():
+        for finding in findings:
+            print(f"[{results['size']}] {label}: sequential scan of {', '.join(finding['tables'])}")
+    return report
 
 
 def main() -> None:
