@@ -8,7 +8,7 @@ import subprocess
 import psycopg
 from psycopg import sql
 
-from bench.environment import CLINICS, PG_URL, PYTHON, ROOT, SEED, database_name, server_env
+from bench.environment import CLINICS, PG_URL, PYTHON, ROOT, SEED, VAR, database_name, server_env
 
 
 def _admin() -> psycopg.Connection:
@@ -94,7 +94,17 @@ def prepare(size: int, *, log=print) -> dict:
 
 
 def collectstatic(size: int) -> None:
-    """The production static storage needs its manifest (DEBUG is off on the bench server)."""
+    """The production static storage needs its manifest (DEBUG is off on the bench server).
+
+    Compressing every file takes minutes on a busy machine, so it is redone only when one of
+    kapcare's own static files is newer than the manifest (after `make install` upgrades a
+    package's static files, delete var/staticfiles)."""
+    manifest = VAR / "staticfiles" / "staticfiles.json"
+    if manifest.exists():
+        sources = (ROOT / "kapcare").glob("**/static/**/*")
+        newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+        if newest <= manifest.stat().st_mtime:
+            return
     _check(_manage(size, "collectstatic", "--noinput", "-v", "0"), "collectstatic")
 
 

@@ -8,6 +8,8 @@ BARE = "bare view (no session)"
 # Goals at the largest size (bench/README.md). Timing is reported against them, never failed on.
 FLOOR_GOAL = 5.0
 GROWTH_GOAL = 1.5
+# The dashboard's own queries against a hand-written set-based SQL (bench/outcomes_reference.py).
+OUTCOMES_GOAL = 2.0
 # A sequential scan of a table the planner thinks this big is a hot query without an index.
 BIG_TABLE_ROWS = 10_000
 
@@ -65,7 +67,22 @@ def analyse(runs: dict[int, dict]) -> dict:
         for label, findings in runs[size].get("seq_scans_of_big_tables", {}).items()
         if findings
     }
-    return {"rows": rows, "failures": failures, "goals_missed": missed, "seq_scans": scans}
+    outcomes = {size: runs[size].get("outcomes_reference") for size in sizes}
+    for size, result in outcomes.items():
+        if not result:
+            continue
+        result["ratio"] = _ratio(result["dashboard_queries_p95_ms"], result["reference_p95_ms"])
+        if not result["same_numbers"]:
+            failures.append(f"outcomes at {size}: the reference SQL and the dashboard disagree")
+        if size == large and result["ratio"] and result["ratio"] > OUTCOMES_GOAL:
+            missed.append(f"outcomes dashboard: {result['ratio']}× the set-based SQL at {size}")
+    return {
+        "rows": rows,
+        "failures": failures,
+        "goals_missed": missed,
+        "seq_scans": scans,
+        "outcomes_reference": outcomes,
+    }
 
 
 def _fmt(value, suffix: str = "") -> str:
@@ -129,5 +146,15 @@ def markdown(analysis: dict, sizes: list[int], environment: dict) -> str:
         lines.append(
             f"EXPLAIN: no page's query scans a table of {BIG_TABLE_ROWS:,}+ rows sequentially."
         )
+    lines.append("")
+    for size, result in analysis.get("outcomes_reference", {}).items():
+        if result:
+            lines.append(
+                f"Outcomes at {size} ({result['instrument']}, {result['courses_with_baseline']} "
+                f"courses with a baseline): the dashboard's cohort queries p95 "
+                f"{result['dashboard_queries_p95_ms']} ms, the set-based reference p95 "
+                f"{result['reference_p95_ms']} ms ({_fmt(result.get('ratio'), '×')}; goal "
+                f"≤ {OUTCOMES_GOAL}×); same numbers: {'yes' if result['same_numbers'] else 'NO'}."
+            )
     lines.append("")
     return "\n".join(lines)

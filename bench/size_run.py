@@ -85,6 +85,7 @@ def run(size: int, settings) -> dict:
                 flush=True,
             )
         results["seq_scans_of_big_tables"] = _explain(results, staff, ids)
+        results["outcomes_reference"] = _outcomes(size, client.clinic_id)
     return results
 
 
@@ -108,6 +109,19 @@ def _explain(results: dict, staff: dict[str, int], ids: dict) -> dict:
         for finding in findings:
             print(f"[{results['size']}] {label}: sequential scan of {', '.join(finding['tables'])}")
     return report
+
+
+def _outcomes(size: int, clinic_id: int) -> dict:
+    from bench.outcomes_reference import compare
+
+    result = compare(clinic_id)
+    print(
+        f"[{size}] outcomes: dashboard queries p95 {result['dashboard_queries_p95_ms']} ms, "
+        f"set-based reference p95 {result['reference_p95_ms']} ms, "
+        f"same numbers: {result['same_numbers']}",
+        flush=True,
+    )
+    return result
 
 
 def main() -> None:
