@@ -46,11 +46,11 @@ def analyse(runs: dict[int, dict]) -> dict:
             }
             if result["statuses"] != [200]:
                 failures.append(f"{label} at {size}: status {result['statuses']}")
-        counts = {size: tuple(r["queries"]) for size, r in per_size.items() if "queries" in r}
+        counts = {size: r["queries"] for size, r in per_size.items() if "queries" in r}
         if len(set(counts.values())) > 1:
             failures.append(
                 f"{label}: query count changes with data size "
-                + ", ".join(f"{list(c)} at {s}" for s, c in counts.items())
+                + ", ".join(f"{c} at {s}" for s, c in counts.items())
             )
         big = row["sizes"].get(large, {})
         base = row["sizes"].get(small, {})
@@ -115,7 +115,7 @@ def markdown(analysis: dict, sizes: list[int], environment: dict) -> str:
                 _fmt(result.get("p50_ms")),
                 _fmt(result.get("p95_ms")),
                 _fmt(result.get("p95_to_floor"), "×"),
-                "/".join(str(q) for q in result.get("queries", [])),
+                _fmt(result.get("queries")),
             ]
         if len(sizes) > 1:
             cells.append(_fmt(row["growth"], "×"))

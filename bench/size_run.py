@@ -80,7 +80,7 @@ def run(size: int, settings) -> dict:
             results["pages"][page.label] = result
             print(
                 f"[{size}] {page.label:34} p50 {result['p50_ms']:8.1f} ms  "
-                f"p95 {result['p95_ms']:8.1f} ms  {result['queries']} queries  "
+                f"p95 {result['p95_ms']:8.1f} ms  {result['queries_seen']} queries  "
                 f"status {result['statuses']}",
                 flush=True,
             )

@@ -83,11 +83,11 @@ def test_a_query_count_that_grows_with_data_is_a_failure():
             "statuses": [status],
             "p50_ms": 10.0,
             "p95_ms": 12.0,
-            "queries": [queries],
+            "queries": queries,
             "html_bytes": 100,
             "throughput_rps": 50.0,
         }
-        floor = {**page, "queries": [4]}
+        floor = {**page, "queries": 4}
         return {"pages": {"authenticated floor": floor, "client list": page}}
 
     analysis = analyse({1000: run(12), 100000: run(14)})
