@@ -58,8 +58,8 @@ def measure(
         "p50_ms": round(statistics.median(samples) * 1000, 2),
         "p95_ms": round(percentile(samples, 0.95) * 1000, 2),
         "mean_ms": round(statistics.fmean(samples) * 1000, 2),
-        # The fewest is the page's steady state; a request that also records the session's
-        # activity (once a minute) runs three more (savepoint, UPDATE, release).
+        # The fewest is the page's steady state: a request that also records the session's
+        # activity (at most once a minute) runs one more, the session's UPDATE.
         "queries": min(queries),
         "queries_seen": sorted(queries),
         "html_bytes": size,
