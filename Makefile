@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format chromium demo bench clean
+.PHONY: install run test test-fast lint format chromium demo bench bench-quick load clean
 
 install: $(STAMP)
 
@@ -51,8 +51,19 @@ test: install chromium
 test-fast: install
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
+# The benchmark and load test need PostgreSQL on 127.0.0.1:5432 (BENCH_PG_URL to change it);
+# they create their own databases (kapcare_bench_<size>) and serve them with gunicorn on loopback.
 bench: install
-	$(PY) bench/run.py
+	@mkdir -p var bench/results
+	$(PY) bench/run.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
+
+bench-quick: install
+	@mkdir -p var bench/results
+	$(PY) bench/run.py --sizes 1000
+
+load: install
+	@mkdir -p var
+	$(PY) bench/load.py
 
 lint: install
 	$(PY) -m ruff check kapcare tests bench

@@ -1,109 +1,107 @@
-"""Benchmarks: page timings as ratios to a same-run baseline. Run with `make bench`."""
+"""The benchmark: `make bench` (1,000 and 100,000 clients) or `make bench-quick` (1,000).
+
+For each size: a PostgreSQL database seeded once (bench/database.py), gunicorn on loopback with
+production-like settings (bench/server.py), staff signed in per role, and every page measured
+(bench/size_run.py). Writes bench/results/<date>.json and .md and exits non-zero when a page
+answers anything but 200 or its query count differs between sizes. See bench/README.md.
+"""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import os
-import statistics
+import platform
+import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kapcare.settings_test")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
 
-import django  # noqa: E402
+from bench import database  # noqa: E402
+from bench.environment import PYTHON, VAR  # noqa: E402
+from bench.report import analyse, markdown  # noqa: E402
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client as HttpClient  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-
-from kapcare.accounts.models import Clinic, Membership, Role, User  # noqa: E402
-from kapcare.clients.models import CareTeamMember, Client  # noqa: E402
-
-REPEATS = 15
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_SIZES = "1000,100000"
 
 
-def timed(http: HttpClient, url: str) -> tuple[float, int]:
-    samples = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = http.get(url)
-        samples.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        http.get(url)
-    return statistics.median(samples), len(queries)
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
-def staff_http(user: User) -> HttpClient:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="bench", defaults={"confirmed": True}
+def _commit() -> str:
+    result = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    http = HttpClient()
-    http.force_login(user)
-    session = http.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return http
+    return result.stdout.strip() or "unknown"
 
 
-def add_clients(clinic: Clinic, therapist: User, count: int, start: int) -> None:
-    clients = Client.objects.bulk_create(
-        Client(
-            clinic=clinic,
-            first_name=f"Bench{i}",
-            last_name=f"Client{i:05d}",
-            date_of_birth="1980-01-01",
-            status="active",
+def environment(seeders: dict[int, str]) -> dict:
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu": _cpu(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "postgresql": database.server_version(),
+        "commit": _commit(),
+        "seeders": ", ".join(f"{seeder} at {size}" for size, seeder in seeders.items()),
+        "server": "gunicorn, 2 sync workers, 127.0.0.1, DEBUG=0, KAPCARE_HTTPS=0",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES") or DEFAULT_SIZES,
+        help=f"comma-separated client counts (default {DEFAULT_SIZES}, or $BENCH_SIZES)",
+    )
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    args = parser.parse_args()
+    sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    VAR.mkdir(exist_ok=True)
+    runs: dict[int, dict] = {}
+    prepared: dict[int, dict] = {}
+    for size in sizes:
+        prepared[size] = database.prepare(size)
+        database.collectstatic(size)
+        out = VAR / f"bench-{size}.json"
+        command = [PYTHON, "-m", "bench.size_run", "--size", str(size), "--out", str(out)]
+        subprocess.run([*command, "--requests", str(args.requests)], cwd=ROOT, check=True)
+        runs[size] = json.loads(out.read_text())
+        runs[size]["database"] = prepared[size]
+
+    env = environment({size: prepared[size]["seeder"] for size in sizes})
+    analysis = analyse(runs)
+    table = markdown(analysis, sizes, env)
+    if any(p["seeder"] == "load_demo" for p in prepared.values()):
+        table += (
+            "\nseed_synthetic was not available: every size was seeded with load_demo "
+            "(about 30 clients), so the sizes hold the same data.\n"
         )
-        for i in range(start, start + count)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = dt.date.today().isoformat()
+    (RESULTS / f"{stem}.json").write_text(
+        json.dumps({"environment": env, "runs": runs, **analysis}, indent=2, default=str) + "\n"
     )
-    CareTeamMember.objects.bulk_create(
-        CareTeamMember(clinic=clinic, client=c, user=therapist, role=Role.THERAPIST)
-        for c in clients
-    )
-
-
-def main() -> None:
-    setup_test_environment()
-    db = Path(connection.settings_dict["NAME"])
-    if connection.vendor == "sqlite" and db.exists():
-        db.unlink()
-    call_command("migrate", verbosity=0)
-    clinic = Clinic.objects.create(name="Bench clinic")
-    therapist = User.objects.create_user(
-        "bench-therapist@bench.test", "x" * 16, full_name="Bench T"
-    )
-    Membership.objects.create(clinic=clinic, user=therapist, role=Role.THERAPIST)
-    http = staff_http(therapist)
-
-    baseline, _ = timed(http, "/healthz")
-    results = {"baseline_healthz_seconds": baseline, "scenarios": {}}
-    for size in (100, 5000):
-        add_clients(clinic, therapist, size - Client.objects.count(), Client.objects.count())
-        for name, url in (("client_list", "/clients/"), ("home", "/home/")):
-            seconds, queries = timed(http, url)
-            results["scenarios"][f"{name}@{size}"] = {
-                "ratio_to_baseline": round(seconds / baseline, 2),
-                "queries": queries,
-            }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
-    for key, value in results["scenarios"].items():
-        print(
-            f"{key:22} {value['ratio_to_baseline']:8.2f}× baseline  {value['queries']:3d} queries"
-        )
+    (RESULTS / f"{stem}.md").write_text(table + "\n")
+    print()
+    print(table)
+    print(f"Wrote {RESULTS / stem}.json and .md")
+    return 1 if analysis["failures"] else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -87,6 +87,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# --- Benchmark floors (bench/README.md): /bench/bare and /bench/floor and an X-Query-Count header
+# on every response. Only the benchmark server turns this on; never in production or tests.
+KAPCARE_BENCH_VIEWS = env.bool("KAPCARE_BENCH_VIEWS", default=False)
+if KAPCARE_BENCH_VIEWS:
+    # Outermost, so the count includes the session and authentication queries.
+    MIDDLEWARE.insert(0, "kapcare.home.bench.QueryCountMiddleware")
+
 ROOT_URLCONF = "kapcare.urls"
 WSGI_APPLICATION = "kapcare.wsgi.application"
 
@@ -160,6 +167,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # --- Sessions: short idle expiry with a visible warning (see accounts.middleware) ---
 KAPCARE_IDLE_TIMEOUT_SECONDS = env.int("IDLE_TIMEOUT_SECONDS", default=15 * 60)
 KAPCARE_IDLE_WARNING_SECONDS = env.int("IDLE_WARNING_SECONDS", default=2 * 60)
+# How stale the recorded last activity may get before a request rewrites it (and so the session
+# row). See IdleTimeoutMiddleware for the trade-off; 0 records every request.
+KAPCARE_IDLE_ACTIVITY_RESOLUTION_SECONDS = env.int("IDLE_ACTIVITY_RESOLUTION_SECONDS", default=60)
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE_SECONDS", default=12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 client_scoped = [
@@ -33,6 +34,10 @@ urlpatterns = [
     path("protocols/dosing/", include("kapcare.dosing.protocol_urls")),
     path("ledger/", include("kapcare.ledger.urls")),
 ]
+
+if settings.KAPCARE_BENCH_VIEWS:
+    # The benchmark's two floors exist only on the benchmark server (kapcare.home.bench).
+    urlpatterns.append(path("bench/", include("kapcare.home.bench_urls")))
 
 handler403 = "kapcare.core.views.error_403"
 handler404 = "kapcare.core.views.error_404"

@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 from django.test import Client as DjangoClient
@@ -6,6 +7,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.middleware import LAST_SEEN_KEY
 from kapcare.accounts.models import Role
 from kapcare.audit.append_only import APPEND_ONLY_TABLES, create_statements, drop_statements
 from tests.factories import ClientFactory, ClinicFactory, make_staff, put_on_team
@@ -75,10 +77,12 @@ def signed_in(user) -> DjangoClient:
     http = DjangoClient()
     http.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    session = http.session
     if device is not None:
-        session = http.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    # The real flow's second step is a request, so the idle clock has started by now.
+    session[LAST_SEEN_KEY] = time.time()
+    session.save()
     return http
 
 

@@ -71,8 +71,20 @@ class IdleTimeoutMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.user.is_authenticated and not is_background_request(request, view_func):
-            request.session[LAST_SEEN_KEY] = time.time()
+        if not request.user.is_authenticated or is_background_request(request, view_func):
+            return
+        # Recording the activity modifies the session, and a modified session is an UPDATE of
+        # its row: done on every request, it was the one write every page paid. It is recorded
+        # only when the stored time is older than the resolution (a minute by default), so a
+        # person clicking about writes their session about once a minute. The trade-off: the
+        # stored time can lag the last request by up to the resolution, so a session can be
+        # signed out up to that much *before* the full idle timeout, never after it; the
+        # session-status poll reads the same stored time, so the warning stays truthful.
+        now = time.time()
+        last_seen = request.session.get(LAST_SEEN_KEY)
+        resolution = settings.KAPCARE_IDLE_ACTIVITY_RESOLUTION_SECONDS
+        if last_seen is None or now - last_seen >= resolution:
+            request.session[LAST_SEEN_KEY] = now
 
 
 class MFARequiredMiddleware:
