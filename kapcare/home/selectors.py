@@ -1,13 +1,16 @@
 """What a staff member's home page shows: their own clients by stage, and what needs them now.
 
-Every list is one query whatever the clinic's size (tests/core assert the count)."""
+Every section is bounded: at most `HOME_ROWS` rows (a stage, a worklist) with the section's
+total from one COUNT, and a link to the paginated full list. The page's size and its query
+count do not grow with the clinic (tests/home assert both)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from kapcare.accounts.actor import Actor
@@ -16,16 +19,35 @@ from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.states import CLOSED
-from kapcare.dosing.integration_selectors import integration_overdue
+from kapcare.dosing.integration_selectors import overdue_integration, with_due_by
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
+from kapcare.screening.models import Screening
 from kapcare.screening.selectors import intakes_screened_for, pending_reviews
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 RECENT = 8
+# Rows a home-page section shows before its "see all" link: enough to act on at a glance.
+HOME_ROWS = 10
 CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
+OPEN_STAGES = [(v, label) for v, label in CourseStatus.choices if v not in CLOSED]
+
+
+@dataclass
+class Section:
+    """The first rows of a list and how many there are in all."""
+
+    rows: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 @dataclass
@@ -34,21 +56,28 @@ class HomeSummary:
     my_client_count: int
     status_counts: list[tuple[StrOrPromise, int]]
     clinic_wide: bool
-    stages: list[tuple[str, StrOrPromise, list[TreatmentCourse]]] = field(default_factory=list)
-    preparation_incomplete: list[TreatmentCourse] = field(default_factory=list)
-    integration_overdue: list = field(default_factory=list)
-    reviews_pending: list = field(default_factory=list)
-    drafts_to_sign: list[ClinicalNote] = field(default_factory=list)
+    stages: list[tuple[str, StrOrPromise, Section]] = field(default_factory=list)
+    integration_overdue: Section = field(default_factory=Section)
+    reviews_pending: Section = field(default_factory=Section)
+    drafts_to_sign: Section = field(default_factory=Section)
     new_inquiries: int = 0
     dosing_notifications: list = field(default_factory=list)
     chair_reviews: list = field(default_factory=list)
     intakes_screened: list = field(default_factory=list)
 
+    @property
+    def preparation_incomplete(self) -> Section:
+        return next(
+            (s for value, _l, s in self.stages if value == CourseStatus.PREPARATION), Section()
+        )
+
     def client_ids_shown(self) -> list[int]:
+        """The clients whose names the page renders: the rows shown, not every row counted."""
         ids = {c.pk for c in self.my_clients}
-        ids |= {c.client_id for _v, _l, courses in self.stages for c in courses}
-        ids |= {s.client_id for s in [*self.integration_overdue, *self.reviews_pending]}
-        ids |= {n.client_id for n in self.drafts_to_sign}
+        ids |= {c.client_id for _v, _l, section in self.stages for c in section.rows}
+        ids |= {s.client_id for s in self.integration_overdue.rows}
+        ids |= {s.client_id for s in self.reviews_pending.rows}
+        ids |= {n.client_id for n in self.drafts_to_sign.rows}
         ids |= {n.session.client_id for n in self.dosing_notifications}
         ids |= {r.session.client_id for r in self.chair_reviews}
         ids |= {s.client_id for s in self.intakes_screened}
@@ -71,6 +100,60 @@ def _on_my_team(actor: Actor, client_field: str = "client"):
     return Exists(CareTeamMember.objects.filter(client=OuterRef(client_field), user=actor.user))
 
 
+def section(queryset: QuerySet, rows: int = HOME_ROWS) -> Section:
+    """The first `rows` of an ordered queryset and its COUNT: two queries whatever its size."""
+    return Section(rows=list(queryset[:rows]), total=queryset.count())
+
+
+def my_open_courses(actor: Actor, status: str = "") -> QuerySet[TreatmentCourse]:
+    """Open courses of clients on the actor's care team, by client name."""
+    courses = (
+        TreatmentCourse.objects.filter(clinic=actor.clinic)
+        .filter(_on_my_team(actor))
+        .exclude(status__in=CLOSED)
+    )
+    if status:
+        courses = courses.filter(status=status)
+    return courses.select_related("client").order_by(
+        "client__last_name", "client__first_name", "id"
+    )
+
+
+def my_reviews_pending(actor: Actor) -> QuerySet[Screening]:
+    return pending_reviews(actor.clinic_id).filter(_on_my_team(actor))
+
+
+def my_drafts(actor: Actor) -> QuerySet[ClinicalNote]:
+    return (
+        ClinicalNote.objects.filter(clinic=actor.clinic, author=actor.user, status=NoteStatus.DRAFT)
+        .select_related("client")
+        .order_by("session_date", "id")
+    )
+
+
+def _stages(actor: Actor) -> list[tuple[str, StrOrPromise, Section]]:
+    """Each open stage's first rows and its count, in two queries: the first rows of every stage
+    at once (numbered within their stage), and the counts by stage."""
+    courses = my_open_courses(actor)
+    counts = dict(
+        courses.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    numbered = courses.annotate(
+        row=Window(
+            RowNumber(),
+            partition_by=[F("status")],
+            order_by=[F("client__last_name"), F("client__first_name"), F("id")],
+        )
+    ).filter(row__lte=HOME_ROWS)
+    by_stage: dict[str, list[TreatmentCourse]] = {}
+    for course in numbered:
+        by_stage.setdefault(course.status, []).append(course)
+    return [
+        (value, label, Section(rows=by_stage.get(value, []), total=counts.get(value, 0)))
+        for value, label in OPEN_STAGES
+    ]
+
+
 def home_summary(*, actor: Actor) -> HomeSummary:
     visible = clients_visible_to(actor)
     clinical = actor.has_role(*CLINICAL_ROLES)
@@ -90,32 +173,14 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         ).count()
     if not clinical:
         return summary
-    open_courses = list(
-        TreatmentCourse.objects.filter(clinic=actor.clinic)
-        .filter(_on_my_team(actor))
-        .exclude(status__in=CLOSED)
-        .select_related("client")
-        .order_by("client__last_name", "client__first_name")
-    )
-    summary.stages = [
-        (value, label, [c for c in open_courses if c.status == value])
-        for value, label in CourseStatus.choices
-        if value not in CLOSED
-    ]
-    summary.preparation_incomplete = [
-        c for c in open_courses if c.status == CourseStatus.PREPARATION
-    ]
+    summary.stages = _stages(actor)
     if actor.has_role(Role.THERAPIST):
-        summary.integration_overdue = integration_overdue(
+        sessions, window = overdue_integration(
             clinic_id=actor.clinic_id, at=timezone.now(), member=actor.user
         )
-        summary.drafts_to_sign = list(
-            ClinicalNote.objects.filter(
-                clinic=actor.clinic, author=actor.user, status=NoteStatus.DRAFT
-            )
-            .select_related("client")
-            .order_by("session_date")[:20]
-        )
+        summary.integration_overdue = section(sessions)
+        summary.integration_overdue.rows = with_due_by(summary.integration_overdue.rows, window)
+        summary.drafts_to_sign = section(my_drafts(actor))
     # Serious adverse events notify the prescriber at once: they lead the home page too.
     summary.dosing_notifications = unread_notifications(actor)
     # A client waiting in the chair for this prescriber's review comes first of all.
@@ -123,5 +188,5 @@ def home_summary(*, actor: Actor) -> HomeSummary:
     # A client's completed intake was screened automatically: the care team looks next.
     summary.intakes_screened = intakes_screened_for(clinic_id=actor.clinic_id, member=actor.user)
     if actor.has_role(Role.PRESCRIBER):
-        summary.reviews_pending = list(pending_reviews(actor.clinic_id).filter(_on_my_team(actor)))
+        summary.reviews_pending = section(my_reviews_pending(actor))
     return summary

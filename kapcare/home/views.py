@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kapcare.audit.models import AuditAction
-from kapcare.audit.services import record_event
+from kapcare.audit.shown import audit_shown
 from kapcare.home.selectors import home_summary
 
 
@@ -22,8 +22,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if actor is None:
         return render(request, "home/no_clinic.html", status=403)
     summary = home_summary(actor=actor)
-    # The home page names clients, so it is a read of their data like any list.
-    record_event(
+    # The home page names clients, so it is a read of their data like any list: of the clients
+    # it renders, not of every client its counts stand for.
+    audit_shown(
+        request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="home",
