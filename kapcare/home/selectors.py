@@ -17,6 +17,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry, InquiryStatus
 from kapcare.clients.permissions import clients_visible_to
+from kapcare.core.paging import Section, first_rows
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.dosing.integration_selectors import overdue_integration, with_due_by
@@ -33,21 +34,6 @@ RECENT = 8
 HOME_ROWS = 10
 CLINICAL_ROLES = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 OPEN_STAGES = [(v, label) for v, label in CourseStatus.choices if v not in CLOSED]
-
-
-@dataclass
-class Section:
-    """The first rows of a list and how many there are in all."""
-
-    rows: list = field(default_factory=list)
-    total: int = 0
-
-    @property
-    def more(self) -> bool:
-        return self.total > len(self.rows)
-
-    def __bool__(self) -> bool:
-        return self.total > 0
 
 
 @dataclass
@@ -101,8 +87,7 @@ def _on_my_team(actor: Actor, client_field: str = "client"):
 
 
 def section(queryset: QuerySet, rows: int = HOME_ROWS) -> Section:
-    """The first `rows` of an ordered queryset and its COUNT: two queries whatever its size."""
-    return Section(rows=list(queryset[:rows]), total=queryset.count())
+    return first_rows(queryset, rows)
 
 
 def my_open_courses(actor: Actor, status: str = "") -> QuerySet[TreatmentCourse]:
