@@ -23,6 +23,7 @@ from kapcare.courses.states import CLOSED
 from kapcare.dosing.integration_selectors import overdue_integration, with_due_by
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
+from kapcare.measures.selectors import open_alerts_for_actor
 from kapcare.screening.models import Screening
 from kapcare.screening.selectors import intakes_screened_for, pending_reviews
 
@@ -50,6 +51,7 @@ class HomeSummary:
     dosing_notifications: list = field(default_factory=list)
     chair_reviews: list = field(default_factory=list)
     intakes_screened: list = field(default_factory=list)
+    risk_alerts: list = field(default_factory=list)
 
     @property
     def preparation_incomplete(self) -> Section:
@@ -67,6 +69,7 @@ class HomeSummary:
         ids |= {n.session.client_id for n in self.dosing_notifications}
         ids |= {r.session.client_id for r in self.chair_reviews}
         ids |= {s.client_id for s in self.intakes_screened}
+        ids |= {a.client_id for a in self.risk_alerts}
         return sorted(ids)
 
     @property
@@ -151,6 +154,8 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         my_client_count=mine.count(),
         status_counts=[(label, counts.get(value, 0)) for value, label in ClientStatus.choices],
         clinic_wide=actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN),
+        # Open suicide-risk alerts lead the page for whoever must act on them (at most 50).
+        risk_alerts=open_alerts_for_actor(actor) if actor.user else [],
     )
     if actor.has_role(Role.FRONT_DESK, Role.CLINIC_ADMIN):
         summary.new_inquiries = Inquiry.objects.filter(
