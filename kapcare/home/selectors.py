@@ -89,10 +89,6 @@ def _on_my_team(actor: Actor, client_field: str = "client"):
     return Exists(CareTeamMember.objects.filter(client=OuterRef(client_field), user=actor.user))
 
 
-def section(queryset: QuerySet, rows: int = HOME_ROWS) -> Section:
-    return first_rows(queryset, rows)
-
-
 def my_open_courses(actor: Actor, status: str = "") -> QuerySet[TreatmentCourse]:
     """Open courses of clients on the actor's care team, by client name."""
     courses = (
@@ -168,9 +164,9 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         sessions, window = overdue_integration(
             clinic_id=actor.clinic_id, at=timezone.now(), member=actor.user
         )
-        summary.integration_overdue = section(sessions)
+        summary.integration_overdue = first_rows(sessions, HOME_ROWS)
         summary.integration_overdue.rows = with_due_by(summary.integration_overdue.rows, window)
-        summary.drafts_to_sign = section(my_drafts(actor))
+        summary.drafts_to_sign = first_rows(my_drafts(actor), HOME_ROWS)
     # Serious adverse events notify the prescriber at once: they lead the home page too.
     summary.dosing_notifications = unread_notifications(actor)
     # A client waiting in the chair for this prescriber's review comes first of all.
@@ -178,5 +174,5 @@ def home_summary(*, actor: Actor) -> HomeSummary:
     # A client's completed intake was screened automatically: the care team looks next.
     summary.intakes_screened = intakes_screened_for(clinic_id=actor.clinic_id, member=actor.user)
     if actor.has_role(Role.PRESCRIBER):
-        summary.reviews_pending = section(my_reviews_pending(actor))
+        summary.reviews_pending = first_rows(my_reviews_pending(actor), HOME_ROWS)
     return summary
