@@ -1,5 +1,7 @@
 """Reads of client records shared by pages, exports and (later) the API."""
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from kapcare.accounts.actor import Actor
@@ -44,3 +46,31 @@ def care_team_place(clinic_id: int, member: User, place_id: int) -> CareTeamMemb
         .select_related("user", "client")
         .first()
     )
+
+
+# "123", "#123" or a picker's own label "Jane Ashby (#123)": the client's record number.
+_RECORD_NUMBER = re.compile(r"(?:^|#)(\d{1,12})\)?\s*$")
+
+
+def record_number(text: str) -> int | None:
+    match = _RECORD_NUMBER.search(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def matching_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """`clients` matching what someone typed into a client picker: a record number, or words of
+    the name (each word in the first, last or preferred name; the trigram indexes serve these),
+    in list order."""
+    number = record_number(text)
+    if number is not None:
+        return clients.filter(pk=number)
+    words = text.split()[:5]
+    if not words:
+        return clients.none()
+    for word in words:
+        clients = clients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+        )
+    return clients.order_by("last_name", "first_name", "id")

@@ -17,17 +17,15 @@ from kapcare.accounts.models import Role, User
 from kapcare.accounts.staff_selectors import get_staff_member_or_404
 from kapcare.clients import services
 from kapcare.clients.models import CARE_TEAM_ROLES, Client, ClientStatus
+from kapcare.clients.picker import ClientPickerField
 from kapcare.clients.selectors import care_team_place, care_team_places
 
 SECTION_TEMPLATE = "clients/partials/_staff_care_teams.html"
 
 
 class StaffCareTeamForm(forms.Form):
-    client = forms.ModelChoiceField(
-        queryset=Client.objects.none(),
-        label=gettext_lazy("Client"),
-        empty_label=gettext_lazy("Choose a client"),
-    )
+    # Typed, not a <select>: a clinic's clients are too many to list as options.
+    client = ClientPickerField(label=gettext_lazy("Client"))
     role = forms.ChoiceField(label=gettext_lazy("Role on the team"))
 
     def __init__(self, *args, clinic_id: int, member: User, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kapcare.accounts.actor import Actor
@@ -156,13 +156,14 @@ def latest_reading(vitals: list[VitalSign]) -> dict:
     return latest
 
 
-def todays_sessions(actor: Actor, day: dt.date) -> list[DosingSession]:
+def todays_sessions(actor: Actor, day: dt.date) -> QuerySet[DosingSession]:
     """Sessions at the actor's clinic scheduled on `day` (clinic-local) or still under way,
-    for clients the actor may see clinically; with their open alert counts."""
+    for clients the actor may see clinically; with their open alert counts. Unevaluated, so the
+    board can show it a page at a time (the clinic and time range are one index range)."""
     zone = zoneinfo.ZoneInfo(actor.clinic.time_zone)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     end = start + dt.timedelta(days=1)
-    return list(
+    return (
         sessions_visible_to(actor)
         .filter(Q(scheduled_for__gte=start, scheduled_for__lt=end) | Q(status__in=LIVE))
         .select_related("client", "dose_order")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ from kapcare.dosing.models import DoseOrder, DosingNotification
 from kapcare.dosing.permissions import can_order, can_schedule
 
 CLINICAL = ClientAction.VIEW_CLINICAL
+# Rows on the board before it pages: more than a busy clinic doses in a day.
+TODAY_PAGE_SIZE = 50
 
 
 def _tab(request, client, order_form=None, schedule_form=None, status=200) -> HttpResponse:
@@ -116,15 +119,24 @@ def today(request: HttpRequest) -> HttpResponse:
     """Sessions today and any still under way, for the clients the user may see clinically."""
     actor = require_actor(request)
     sessions = selectors.todays_sessions(actor, actor.clinic.today())
+    page_obj = Paginator(sessions, TODAY_PAGE_SIZE).get_page(request.GET.get("page"))
     audit_shown(
         request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="dosing.today",
-        summary=_("Today's dosing sessions"),
-        details={"session_ids": [s.pk for s in sessions]},
+        summary=_("Today's dosing sessions, page %(page)s") % {"page": page_obj.number},
+        details={
+            "session_ids": [s.pk for s in page_obj],
+            "client_ids": sorted({s.client_id for s in page_obj}),
+        },
     )
-    context = {"sessions": sessions, "notifications": selectors.unread_notifications(actor)}
+    context = {
+        "sessions": page_obj,
+        "page_obj": page_obj,
+        "query": "",
+        "notifications": selectors.unread_notifications(actor),
+    }
     return render(request, "dosing/today.html", context)
 
 

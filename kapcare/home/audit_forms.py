@@ -4,12 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from kapcare.accounts.selectors import clinic_staff
 from kapcare.audit.models import AuditAction
 from kapcare.clients.models import Client
+from kapcare.clients.picker import ClientPickerField
 
 
 class AuditFilterForm(forms.Form):
-    client = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Client"), empty_label=_("Any client")
-    )
+    # Typed, not a <select>: a clinic's clients are too many to list as options.
+    client = ClientPickerField(required=False, label=_("Client"))
     user = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Staff member"), empty_label=_("Anyone")
     )
@@ -23,9 +23,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, clinic_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(clinic_id=clinic_id).only(
-            "id", "first_name", "last_name"
-        )
+        self.fields["client"].queryset = Client.objects.filter(clinic_id=clinic_id)
         self.fields["user"].queryset = clinic_staff(clinic_id)
         self.fields["action"].choices = [("", _("Any action")), *AuditAction.choices]
 

@@ -22,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if actor is None:
         return render(request, "home/no_clinic.html", status=403)
     summary = home_summary(actor=actor)
-    # The home page names clients, so it is a read of their data like any list.
+    # The home page names clients, so it is a read of their data like any list: of the clients
+    # it renders, not of every client its counts stand for.
     audit_shown(
         request,
         actor=actor,

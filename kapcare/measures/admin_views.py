@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +17,7 @@ from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
 from kapcare.core.forms import add_service_errors
+from kapcare.core.paging import Section, first_rows
 from kapcare.measures import selectors
 from kapcare.measures.forms import (
     DefinitionUploadForm,
@@ -26,6 +30,10 @@ from kapcare.measures.services import instruments as instrument_services
 from kapcare.measures.services.schedules import courses_needing_sync, sync_schedules
 
 CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
+DUE_LISTS = ("overdue", "due")
+# Rows of each list on the due page before its "see all" link; the full list pages by PAGE_SIZE.
+DUE_ROWS = 20
+PAGE_SIZE = 50
 
 
 @staff_required(*CLINICIANS)
@@ -35,21 +43,34 @@ def due_list(request: HttpRequest) -> HttpResponse:
     instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
     sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic)))
     today = actor.clinic.today()
-    lists = selectors.due_for_actor(actor, today)
+    queries = selectors.due_for_actor(actor, today)
+    # Both lists, each its first rows and its count; or one of them in full, a page at a time.
+    only = request.GET.get("list", "")
+    page_obj = None
+    if only in DUE_LISTS:
+        page_obj = Paginator(getattr(queries, only), PAGE_SIZE).get_page(request.GET.get("page"))
+        lists = {only: Section(rows=list(page_obj), total=page_obj.paginator.count)}
+    else:
+        only = ""
+        lists = {name: first_rows(getattr(queries, name), DUE_ROWS) for name in DUE_LISTS}
     audit_shown(
         request,
         actor=actor,
         action=AuditAction.LIST,
         object_type="measure.due_list",
         summary=_("Measures due list"),
-        details={
-            "client_ids": sorted({a.client_id for a in [*lists.overdue, *lists.due]}),
-        },
+        details={"client_ids": sorted({a.client_id for rows in lists.values() for a in rows})},
     )
     titles = {d.code: d.short_title for d in selectors.active_definitions(actor.clinic_id)}
-    return render(
-        request, "measures/due_list.html", {"lists": lists, "today": today, "titles": titles}
-    )
+    context = {
+        "lists": SimpleNamespace(overdue=lists.get("overdue"), due=lists.get("due")),
+        "only": only,
+        "page_obj": page_obj,
+        "query": f"list={only}" if only else "",
+        "today": today,
+        "titles": titles,
+    }
+    return render(request, "measures/due_list.html", context)
 
 
 @staff_required(Role.CLINIC_ADMIN)

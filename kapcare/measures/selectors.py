@@ -65,9 +65,17 @@ def assignments_for_client(client, today: dt.date, upcoming_days: int = 45) -> D
     return _split(pending, today)
 
 
-def due_for_actor(actor: Actor, today: dt.date) -> DueLists:
+@dataclass
+class DueQueries:
+    """The actor's open questionnaires, unevaluated: a page counts each and shows a slice."""
+
+    overdue: QuerySet[MeasureAssignment]
+    due: QuerySet[MeasureAssignment]
+
+
+def due_for_actor(actor: Actor, today: dt.date) -> DueQueries:
     """Pending questionnaires already open (due or overdue) for clients whose clinical record the
-    actor may see, in one query."""
+    actor may see, soonest due first (the assignment_due index leads with clinic, status, due_by)."""
     pending = (
         MeasureAssignment.objects.filter(
             clinic=actor.clinic,
@@ -78,7 +86,9 @@ def due_for_actor(actor: Actor, today: dt.date) -> DueLists:
         .select_related("client")
         .order_by("due_by", "client__last_name", "instrument_code", "id")
     )
-    return _split(pending, today)
+    return DueQueries(
+        overdue=pending.filter(due_by__lt=today), due=pending.filter(due_by__gte=today)
+    )
 
 
 def open_alerts_for_client(client) -> list[RiskAlert]:

@@ -213,3 +213,27 @@ def test_escalation_task_checks_acknowledgement(alert, therapist_actor):
     alerts.acknowledge_alert(actor=therapist_actor, alert=alert, action_taken="Seen today.")
     assert tasks.escalate_alert.call(alert.pk) is False
     assert tasks.notify_care_team.call(alert.pk) == 0
+
+
+def test_the_home_page_audits_the_client_its_risk_alert_names(
+    login, staff, client_record, course, instruments, therapist_actor
+):
+    from kapcare.audit.models import AuditEvent
+    from kapcare.home.selectors import RECENT
+    from tests.factories import ClientFactory, put_on_team
+
+    flagged = ClientFactory(clinic=client_record.clinic, last_name="Flagged")
+    put_on_team(flagged, staff["nurse"], "nurse")
+    put_on_team(flagged, staff["therapist"], "therapist")
+    services.record_response(
+        actor=therapist_actor, client=flagged, definition=instruments["phq9"],
+        answers=phq9(2, item9=2),
+    )  # fmt: skip
+    # more recently updated clients fill the "your clients" list: only the alert names Flagged
+    for _ in range(RECENT + 1):
+        put_on_team(ClientFactory(clinic=client_record.clinic), staff["nurse"], "nurse")
+    body = login(staff["nurse"]).get(reverse("home:home")).content.decode()
+
+    assert "Flagged" in body
+    event = AuditEvent.objects.filter(object_type="home").latest("id")
+    assert flagged.pk in event.details["client_ids"]

@@ -44,6 +44,10 @@ class Client(models.Model):
                 "clinic", Lower("last_name"), Lower("first_name"), name="client_clinic_name"
             ),
             models.Index(fields=["clinic", "status"], name="client_clinic_status"),
+            # The client list's order (Meta.ordering), so a page of it is an index range scan.
+            models.Index(
+                fields=["clinic", "last_name", "first_name", "id"], name="client_list_order"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -71,7 +71,11 @@ class DosingSession(models.Model):
                 name="dosing_discharged_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["clinic", "status"], name="dosing_clinic_status")]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="dosing_clinic_status"),
+            # Today's board: a clinic's sessions in a time range, in time order.
+            models.Index(fields=["clinic", "scheduled_for"], name="dosing_clinic_scheduled"),
+        ]
 
     def __str__(self) -> str:
         return f"Dosing session {self.number}"

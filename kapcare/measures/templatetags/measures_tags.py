@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from kapcare.clients.permissions import ClientAction
 from kapcare.measures.models import MeasureAssignment, Timepoint
-from kapcare.measures.selectors import open_alerts_for_actor, open_alerts_for_client
+from kapcare.measures.selectors import open_alerts_for_client
 
 register = template.Library()
 
@@ -24,17 +24,6 @@ def timepoint_label(assignment: MeasureAssignment) -> str:
     if assignment.timepoint == Timepoint.FOLLOW_UP and assignment.follow_up_months:
         return _("%(m)s-month follow-up") % {"m": assignment.follow_up_months}
     return Timepoint(assignment.timepoint).label
-
-
-@register.inclusion_tag("measures/partials/_home_alerts.html", takes_context=True)
-def home_risk_alerts(context):
-    """Open risk alerts for whoever is signed in: their care teams' alerts, and escalated ones
-    for a clinic admin (see measures.permissions.open_alerts_visible_to)."""
-
-    request = context.get("request")
-    actor = getattr(request, "actor", None)
-    alerts = open_alerts_for_actor(actor) if actor and actor.user else []
-    return {"alerts": alerts, "actor": actor}
 
 
 @register.inclusion_tag("measures/partials/_client_alert_banner.html", takes_context=True)
