@@ -11,7 +11,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.courses.gates import dosing_gates
 from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import forms, selectors
-from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
+from kapcare.dosing.charts import vitals_chart_uri
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
 from kapcare.dosing.monitoring_rules import monitoring_prompts
@@ -67,13 +67,11 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         ]
     baseline = selectors.baseline_of(data["check"])
     chart = (
-        as_data_uri(
-            vitals_chart_svg(
-                data["vitals"],
-                dose_started_at=session.dose_started_at,
-                baseline=baseline,
-                zone=session.clinic.zone,
-            )
+        vitals_chart_uri(
+            data["vitals"],
+            dose_started_at=session.dose_started_at,
+            baseline=baseline,
+            zone=session.clinic.zone,
         )
         if data["vitals"]
         else ""
