@@ -175,7 +175,9 @@ def vitals_chart_uri(
     key = _chart_key(readings, dose_started_at, baseline, zone)
     uri = cache.get(key)
     if uri is None:
-        svg = vitals_chart_svg(readings, dose_started_at=dose_started_at, baseline=baseline, zone=zone)
+        svg = vitals_chart_svg(
+            readings, dose_started_at=dose_started_at, baseline=baseline, zone=zone
+        )
         uri = as_data_uri(svg)
         cache.set(key, uri, CACHE_SECONDS)
     return uri
