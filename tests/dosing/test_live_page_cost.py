@@ -1,6 +1,7 @@
-"""The live page's vitals chart is drawn once per set of readings: the status panel, re-fetched
-every few seconds by every open page, reuses the drawing until a reading changes, and shows
-exactly the chart a fresh drawing gives."""
+"""What the live page costs to serve. Its vitals chart is drawn once per set of readings: the
+status panel, re-fetched every few seconds by every open page, reuses the drawing until a reading
+changes, and shows exactly the chart a fresh drawing gives. The page reads the care team once
+for all the permissions it shows."""
 
 import dataclasses
 import datetime as dt
@@ -13,9 +14,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from kapcare.dosing import charts, services
+from kapcare.accounts.models import Role
+from kapcare.dosing import charts, permissions, services
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg, vitals_chart_uri
 from tests.dosing.helpers import ago, chair, give_dose
+from tests.factories import make_staff, put_on_team
+from tests.pathway import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +147,20 @@ def test_a_chart_drawn_in_one_language_is_not_shown_in_another(drawn):
     with translation.override("es"):
         vitals_chart_uri(readings, dose_started_at=DOSE, zone=ZONE)
     assert drawn.call_count == 2
+
+
+@pytest.mark.parametrize("role", list(Role.values))
+@pytest.mark.parametrize("on_team", [True, False])
+def test_the_live_pages_permissions_read_together_say_what_each_says_alone(
+    clinic, client_record, role, on_team
+):
+    user = make_staff(clinic, role, full_name=f"another {role}")
+    if on_team:
+        team_roles = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
+        put_on_team(client_record, user, role if role in team_roles else Role.NURSE)
+    who = actor(user, clinic)
+    assert permissions.live_page_permissions(who, client_record) == {
+        "chair": permissions.can_work_the_chair(who, client_record),
+        "clear": permissions.can_clear_check(who, client_record),
+        "rate": permissions.can_rate_dissociation(who, client_record),
+    }
