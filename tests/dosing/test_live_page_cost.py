@@ -1,7 +1,7 @@
 """What the live page costs to serve. Its vitals chart is drawn once per set of readings: the
 status panel, re-fetched every few seconds by every open page, reuses the drawing until a reading
 changes, and shows exactly the chart a fresh drawing gives. The page reads the care team once
-for all the permissions it shows."""
+for all the permissions it shows, and its gates share their reads within one evaluation."""
 
 import dataclasses
 import datetime as dt
@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kapcare.accounts.models import Role
-from kapcare.dosing import charts, permissions, services
+from kapcare.courses.gates import dosing_gates
+from kapcare.dosing import charts, permissions, selectors, services
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg, vitals_chart_uri
-from tests.dosing.helpers import ago, chair, give_dose
+from tests.dosing.helpers import GOOD_CHECK, ago, chair, give_dose
 from tests.factories import make_staff, put_on_team
 from tests.pathway import actor
 
@@ -164,3 +165,29 @@ def test_the_live_pages_permissions_read_together_say_what_each_says_alone(
         "clear": permissions.can_clear_check(who, client_record),
         "rate": permissions.can_rate_dissociation(who, client_record),
     }
+
+
+def test_one_evaluation_of_the_gates_reads_the_session_and_order_once_and_the_next_afresh(
+    clinic, staff, client_record
+):
+    ctx = chair(clinic, staff, client_record)
+    course, at = ctx["course"], timezone.now()
+    with (
+        mock.patch.object(selectors, "awaiting_session", wraps=selectors.awaiting_session) as s,
+        mock.patch.object(selectors, "current_order", wraps=selectors.current_order) as o,
+    ):
+        first = {g.key: g.passed for g in dosing_gates(course, at)}
+        assert first["pre_dose"] and first["dose_order"] and first["stock"]
+        assert s.call_count == 1 and o.call_count == 1
+        # a blood pressure at the stop line, checked before the same moment: the next
+        # evaluation at that moment reads it rather than the first evaluation's checks
+        services.record_pre_dose_check(
+            actor=ctx["nurse"],
+            session=ctx["session"],
+            data={**GOOD_CHECK, "systolic": 170, "diastolic": 95},
+            recorded_at=ago(1),
+        )
+        s.reset_mock()
+        o.reset_mock()
+        second = {g.key: g.passed for g in dosing_gates(course, at)}
+        assert not second["pre_dose"] and s.call_count == 1 and o.call_count == 1
