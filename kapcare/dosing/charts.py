@@ -38,8 +38,8 @@ MIN_SPAN = dt.timedelta(minutes=10)
 FIGSIZE = (7.68, 3.4)
 # Bump when the drawing changes, so a shared cache never serves a chart drawn the old way.
 CHART_VERSION = 1
-# A drawn chart is kept this long after it was last drawn; a session under way is redrawn only
-# when its readings change, so an hour covers a whole session's polls.
+# How long a drawn chart is kept. Readings change every few minutes while a session is under
+# way, so most drawings are replaced long before; one past its hour is simply drawn again.
 CACHE_SECONDS = 3600
 
 
