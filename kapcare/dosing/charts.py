@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 from zoneinfo import ZoneInfo
 
 import matplotlib
 import matplotlib.dates as mdates
+from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
@@ -33,6 +36,11 @@ MIN_SPAN = dt.timedelta(minutes=10)
 # 7.68 in at 72 pt/in is 768 CSS px: the width the chart is shown at in the live page's 48rem
 # column on an 820 px tablet, and it fits the PDF's text width scaled; text is not shrunk.
 FIGSIZE = (7.68, 3.4)
+# Bump when the drawing changes, so a shared cache never serves a chart drawn the old way.
+CHART_VERSION = 1
+# How long a drawn chart is kept. Readings change every few minutes while a session is under
+# way, so most drawings are replaced long before; one past its hour is simply drawn again.
+CACHE_SECONDS = 3600
 
 
 def x_range(moments: list[dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
@@ -147,3 +155,44 @@ def vitals_chart_svg(
 def as_data_uri(svg: str) -> str:
     """For <img src>: the page's CSP allows data: images, and an image cannot run anything."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def vitals_chart_uri(
+    readings,
+    *,
+    dose_started_at: dt.datetime | None,
+    baseline: dict | None = None,
+    zone: ZoneInfo | None = None,
+) -> str:
+    """`vitals_chart_svg` as a data URI, drawn once per distinct set of inputs.
+
+    The live page's panel is re-fetched every few seconds by every open page and drawing takes
+    most of a request's time, while the chart changes only when a reading does. The cache key is
+    everything the drawing reads (each plotted value and time, the dose start, the baseline
+    lines, the zone and the language of the labels), so an edited or added reading draws anew
+    and nothing has to be invalidated."""
+    zone = zone or timezone.get_current_timezone()
+    key = _chart_key(readings, dose_started_at, baseline, zone)
+    uri = cache.get(key)
+    if uri is None:
+        svg = vitals_chart_svg(
+            readings, dose_started_at=dose_started_at, baseline=baseline, zone=zone
+        )
+        uri = as_data_uri(svg)
+        cache.set(key, uri, CACHE_SECONDS)
+    return uri
+
+
+def _chart_key(readings, dose_started_at, baseline, zone) -> str:
+    inputs = [
+        CHART_VERSION,
+        get_language(),
+        getattr(zone, "key", str(zone)),
+        dose_started_at.isoformat() if dose_started_at else None,
+        (baseline["systolic"], baseline["diastolic"]) if baseline else None,
+        [
+            (r.recorded_at.isoformat(), r.systolic, r.diastolic, r.heart_rate, r.spo2)
+            for r in readings
+        ],
+    ]
+    return "kc-vitals-chart:" + hashlib.sha256(repr(inputs).encode()).hexdigest()

@@ -11,8 +11,11 @@ session, or say that none is.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -44,19 +47,48 @@ def _attempt(context: GateContext) -> Attempt | None:
     return None
 
 
+# What this app's gates read, shared by its gates within one evaluation (one context): the
+# session, its checks and the order are the same for each of them at that moment. Keyed by the
+# context itself (its identity, not its value: a later evaluation at the same moment, after a
+# write, reads afresh) and dropped when the context goes.
+_SHARED: dict[int, dict[str, Any]] = {}
+
+
+def _shared(context: GateContext, name: str, read: Callable[[], Any]) -> Any:
+    reads = _SHARED.get(id(context))
+    if reads is None:
+        reads = _SHARED[id(context)] = {}
+        weakref.finalize(context, _SHARED.pop, id(context), None)
+    if name not in reads:
+        reads[name] = read()
+    return reads[name]
+
+
 def _target(context: GateContext) -> DosingSession | None:
     attempt = _attempt(context)
     if attempt is not None:
         return attempt.session
-    return selectors.awaiting_session(context.course)
+    return _shared(context, "session", lambda: selectors.awaiting_session(context.course))
 
 
-def _check_at(session: DosingSession | None, at: dt.datetime):
-    if session is None:
-        return None
-    return (
-        session.pre_dose_checks.filter(recorded_at__lte=at).order_by("-recorded_at", "-id").first()
-    )
+def _check(context: GateContext):
+    """The target session's latest checks at the context's moment."""
+
+    def read():
+        session = _target(context)
+        if session is None:
+            return None
+        return (
+            session.pre_dose_checks.filter(recorded_at__lte=context.at)
+            .order_by("-recorded_at", "-id")
+            .first()
+        )
+
+    return _shared(context, "check", read)
+
+
+def _order(context: GateContext) -> DoseOrder | None:
+    return _shared(context, "order", lambda: selectors.current_order(context.course))
 
 
 def _today(course: TreatmentCourse, at: dt.datetime) -> dt.date:
@@ -102,7 +134,7 @@ def pre_dose_gate(context: GateContext) -> Gate:
     session = _target(context)
     if session is None:
         return Gate("pre_dose", label, False, _("No session is checked in for a dose."))
-    check = _check_at(session, at)
+    check = _check(context)
     measures = measure_blocks(session, check, at)
     if check is None:
         reason = _("Session %(n)s: the pre-dose checks are not recorded.") % {"n": session.number}
@@ -130,11 +162,11 @@ def order_gate(context: GateContext) -> Gate:
     the session's protocol limits (FACTS.md §4.1) or carries the prescriber's override."""
     course, at = context.course, context.at
     label = _("A signed dose order covers today's dose")
-    order = selectors.current_order(course)
+    order = _order(context)
     if order is None or order.signed_at > at:
         return Gate("dose_order", label, False, _("There is no signed dose order."))
     session = _target(context)
-    check = _check_at(session, at)
+    check = _check(context)
     protocol = (session.protocol if session else None) or order.protocol
     problems = order_problems(
         order=order_facts(order),
@@ -163,13 +195,12 @@ def product_matches(order: DoseOrder, product) -> bool:
 def stock_gate(context: GateContext) -> Gate:
     """Enough of a usable lot (not expired, location not blocked by a count discrepancy) for
     the dose and the rest of the units it opens; at the chair, the lot actually chosen."""
-    course, at = context.course, context.at
+    course = context.course
     label = _("Stock on hand covers the dose")
-    order = selectors.current_order(course)
+    order = _order(context)
     if order is None:
         return Gate("stock", label, False, _("There is no dose order to check stock against."))
-    session = _target(context)
-    check = _check_at(session, at)
+    check = _check(context)
     dose = session_dose_mg(
         dose_mg=order.dose_mg,
         dose_mg_per_kg=order.dose_mg_per_kg,

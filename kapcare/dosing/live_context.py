@@ -11,15 +11,11 @@ from kapcare.accounts.actor import Actor
 from kapcare.courses.gates import dosing_gates
 from kapcare.courses.permissions import can_write_session_note
 from kapcare.dosing import forms, selectors
-from kapcare.dosing.charts import as_data_uri, vitals_chart_svg
+from kapcare.dosing.charts import vitals_chart_uri
 from kapcare.dosing.gates import product_matches
 from kapcare.dosing.models import DosingSession, DosingStatus, RemsRecord
 from kapcare.dosing.monitoring_rules import monitoring_prompts
-from kapcare.dosing.permissions import (
-    can_clear_check,
-    can_rate_dissociation,
-    can_work_the_chair,
-)
+from kapcare.dosing.permissions import can_work_the_chair, live_page_permissions
 from kapcare.dosing.review_context import ask_form, panel_review
 from kapcare.dosing.rules import session_dose_mg
 from kapcare.dosing.services.checks import FORM_FIELDS
@@ -47,8 +43,15 @@ def steps(session: DosingSession) -> list[dict]:
     ]
 
 
-def panel_context(session: DosingSession, data: dict, actor: Actor, page_status: str = "") -> dict:
-    """The polled part: clock, prompts, alerts, recent readings and the chart."""
+def panel_context(
+    session: DosingSession,
+    data: dict,
+    actor: Actor,
+    page_status: str = "",
+    can_ack: bool | None = None,
+) -> dict:
+    """The polled part: clock, prompts, alerts, recent readings and the chart. `can_ack` is
+    `can_work_the_chair`, when the caller already knows it."""
     now = timezone.now()
     prompts = []
     protocol = session.protocol
@@ -67,13 +70,11 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         ]
     baseline = selectors.baseline_of(data["check"])
     chart = (
-        as_data_uri(
-            vitals_chart_svg(
-                data["vitals"],
-                dose_started_at=session.dose_started_at,
-                baseline=baseline,
-                zone=session.clinic.zone,
-            )
+        vitals_chart_uri(
+            data["vitals"],
+            dose_started_at=session.dose_started_at,
+            baseline=baseline,
+            zone=session.clinic.zone,
         )
         if data["vitals"]
         else ""
@@ -100,7 +101,7 @@ def panel_context(session: DosingSession, data: dict, actor: Actor, page_status:
         "alerts": data["alerts"],
         "open_alerts": data["open_alerts"],
         "alert_groups": alerts_by_reading(data["open_alerts"]),
-        "can_ack": can_work_the_chair(actor, session.client),
+        "can_ack": can_work_the_chair(actor, session.client) if can_ack is None else can_ack,
         "panel_url": reverse("dosing:panel", args=[session.client_id, session.pk]),
         "baseline": baseline,
         "review": panel_review(session),
@@ -135,17 +136,18 @@ def live_context(actor: Actor, session: DosingSession, bound: dict | None = None
     bound = bound or {}
     client = session.client
     data = selectors.live_view(session)
-    chair = can_work_the_chair(actor, client)
+    allowed = live_page_permissions(actor, client)
+    chair = allowed["chair"]
     context = {
         "session": session,
         "data": data,
         "steps": steps(session),
         "is_final": session.status in FINAL,
         "can_chair": chair,
-        "can_clear": can_clear_check(actor, client),
-        "can_rate": can_rate_dissociation(actor, client),
+        "can_clear": allowed["clear"],
+        "can_rate": allowed["rate"],
         "can_note": can_write_session_note(actor, client),
-        "panel": panel_context(session, data, actor),
+        "panel": panel_context(session, data, actor, can_ack=chair),
         "abort_form": bound.get("abort") or forms.ReasonForm(),
         "is_esketamine": bool(session.dose_order_id and session.dose_order.product == "esketamine"),
     }

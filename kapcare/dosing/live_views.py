@@ -68,7 +68,7 @@ def panel(request: HttpRequest, client: Client, session_id: int) -> HttpResponse
 
 def _panel(request, session, ack_forms=None, page_status="") -> HttpResponse:
     actor = require_actor(request)
-    data = selectors.live_view(session)
+    data = selectors.panel_view(session)
     request.audited = session
     page_status = page_status if page_status in DosingStatus.values else session.status
     context = {

@@ -44,6 +44,17 @@ def can_rate_dissociation(actor: Actor, client: Client) -> bool:
     return actor.has_role(*SESSION_ROLES) and _clinical(actor, client)
 
 
+def live_page_permissions(actor: Actor, client: Client) -> dict[str, bool]:
+    """`can_work_the_chair`, `can_clear_check` and `can_rate_dissociation` together, for the
+    live page that shows all three: the care team is read once rather than once each."""
+    clinical = _clinical(actor, client)
+    return {
+        "chair": clinical and actor.has_role(*CHAIR_ROLES),
+        "clear": clinical and actor.has_role(Role.PRESCRIBER),
+        "rate": clinical and actor.has_role(*SESSION_ROLES),
+    }
+
+
 def sees_todays_sessions(actor: Actor) -> bool:
     return actor.has_role(*SESSION_ROLES)
 

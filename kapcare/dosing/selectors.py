@@ -83,8 +83,10 @@ def session_for_actor_or_404(actor: Actor, client, session_id: int) -> DosingSes
     return session
 
 
-def live_view(session: DosingSession) -> dict:
-    """Everything the live page shows, in a fixed number of queries."""
+def panel_view(session: DosingSession) -> dict:
+    """What the polled status panel reads (checks, readings, alerts, ratings), in four queries:
+    the panel is fetched every few seconds by every open page, so it skips what only the rest
+    of the page shows."""
     checks = list(
         session.pre_dose_checks.select_related("recorded_by", "cleared_by").order_by(
             "recorded_at", "id"
@@ -97,6 +99,18 @@ def live_view(session: DosingSession) -> dict:
         .order_by("raised_at", "id")
     )
     ratings = list(session.dissociation_ratings.select_related("rated_by"))
+    return {
+        "checks": checks,
+        "check": checks[-1] if checks else None,
+        "vitals": vitals,
+        "alerts": alerts,
+        "open_alerts": [a for a in alerts if a.is_open],
+        "ratings": ratings,
+    }
+
+
+def live_view(session: DosingSession) -> dict:
+    """Everything the live page shows, in a fixed number of queries."""
     administrations = list(
         session.administrations.select_related("administered_by", "lot__product", "location")
     )
@@ -107,12 +121,7 @@ def live_view(session: DosingSession) -> dict:
     )
     note = SessionNote.objects.filter(session=session).select_related("updated_by").first()
     return {
-        "checks": checks,
-        "check": checks[-1] if checks else None,
-        "vitals": vitals,
-        "alerts": alerts,
-        "open_alerts": [a for a in alerts if a.is_open],
-        "ratings": ratings,
+        **panel_view(session),
         "dose": next((a for a in administrations if a.kind == AdministrationKind.DOSE), None),
         "rescues": [a for a in administrations if a.kind == AdministrationKind.RESCUE],
         "adverse_events": events,
