@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -42,6 +42,10 @@ class GateContext:
     course: TreatmentCourse
     at: dt.datetime
     attempt: Any = None
+    # What the gates of one evaluation read and share (the session, its checks, the order are the
+    # same for each of them at that moment). It belongs to this context: a later evaluation, even
+    # at the same moment after a write, builds a new context and reads afresh.
+    reads: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 GateCheck = Callable[[GateContext], Gate]

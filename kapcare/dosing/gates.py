@@ -11,7 +11,6 @@ session, or say that none is.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,21 +46,11 @@ def _attempt(context: GateContext) -> Attempt | None:
     return None
 
 
-# What this app's gates read, shared by its gates within one evaluation (one context): the
-# session, its checks and the order are the same for each of them at that moment. Keyed by the
-# context itself (its identity, not its value: a later evaluation at the same moment, after a
-# write, reads afresh) and dropped when the context goes.
-_SHARED: dict[int, dict[str, Any]] = {}
-
-
 def _shared(context: GateContext, name: str, read: Callable[[], Any]) -> Any:
-    reads = _SHARED.get(id(context))
-    if reads is None:
-        reads = _SHARED[id(context)] = {}
-        weakref.finalize(context, _SHARED.pop, id(context), None)
-    if name not in reads:
-        reads[name] = read()
-    return reads[name]
+    """What this app's gates read once per evaluation, kept on the evaluation's context."""
+    if name not in context.reads:
+        context.reads[name] = read()
+    return context.reads[name]
 
 
 def _target(context: GateContext) -> DosingSession | None:
