@@ -236,9 +236,9 @@ class Pathway:
             return
         sink, setup = self.sink, self.setup
         template = INTAKES[story.screening_kind]
-        systolic, diastolic = made.baseline_bp
-        if story.screening_kind == "review":
-            systolic, diastolic = 146, 88
+        # The intake's blood pressure is the template's: screening judges one of a few intakes
+        # (cached by age), the sessions' readings vary around the client's own baseline.
+        systolic, diastolic = (146, 88) if story.screening_kind == "review" else (124, 80)
         sink.add(
             Intake,
             clinic_id=setup.clinic.pk,
@@ -427,15 +427,18 @@ class Pathway:
             content_sha256=sha,
         )
         label = dict(NoteKind.choices)[kind].lower()
-        self.trail.created(
-            at - dt.timedelta(hours=1),
-            made.therapist.id,
-            "clinicalnote",
-            note.pk,
-            f"Started a {label} note",
-            made.client_id,
-        )
-        if signed:
+        # One event per note keeps the trail near ten events a client: its signing, or for a
+        # draft its creation.
+        if not signed:
+            self.trail.created(
+                at - dt.timedelta(hours=1),
+                made.therapist.id,
+                "clinicalnote",
+                note.pk,
+                f"Started a {label} note",
+                made.client_id,
+            )
+        else:
             self.trail.add(
                 at,
                 made.therapist.id,

@@ -28,7 +28,8 @@ class Table:
         self.columns = [f.column for f in fields]
         self.pk_name = model._meta.pk.attname
         # Defaults for the fields a generator leaves out, computed once per table.
-        self.defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
+        defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
+        self.pairs = [(name, defaults.get(name)) for name in self.names]
         self.json_positions = [
             (i, getattr(f, "encoder", None))
             for i, f in enumerate(fields)
@@ -48,8 +49,8 @@ class Table:
         if pk is None:
             pk = values.get(self.pk_name) or self.allocate()
         values[self.pk_name] = pk
-        defaults = self.defaults
-        self.rows.append(tuple(values[n] if n in values else defaults[n] for n in self.names))
+        get = values.get
+        self.rows.append(tuple([get(name, default) for name, default in self.pairs]))
         return values[self.pk_name]
 
 
@@ -95,13 +96,19 @@ class Sink:
         return {t.model._meta.label: t.written for t in self.tables.values() if t.written}
 
 
-def _json_ready(table: Table, row: tuple) -> tuple:
-    if not table.json_positions:
-        return row
+def _json_ready(table: Table, row: tuple, memo: dict[int, str]) -> tuple:
+    """The row with its JSON values as text. Many rows share one value object (the scored
+    answers of a cached score): `memo` keeps each object's text by id while the rows, and so
+    the objects, are alive."""
     values = list(row)
     for index, encoder in table.json_positions:
-        if values[index] is not None:
-            values[index] = json.dumps(values[index], cls=encoder)
+        value = values[index]
+        if value is not None:
+            key = id(value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = json.dumps(value, cls=encoder)
+            values[index] = text
     return tuple(values)
 
 
@@ -113,8 +120,9 @@ def _copy(table: Table) -> None:
         raw = wrapper.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(sql) as copy:
             if table.json_positions:
+                memo: dict[int, str] = {}
                 for row in table.rows:
-                    copy.write_row(_json_ready(table, row))
+                    copy.write_row(_json_ready(table, row, memo))
             else:
                 for row in table.rows:
                     copy.write_row(row)

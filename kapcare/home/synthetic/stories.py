@@ -138,7 +138,7 @@ def plan_story(rng: random.Random, *, now: dt.datetime, midnight) -> Story:
     if status in (C.ACTIVE, C.PAUSED, C.COMPLETED, C.DISCONTINUED) and "prep" in steps:
         steps["active"] = steps["prep"]
         if status == C.COMPLETED:
-            done = SESSIONS_IN_A_COURSE
+            done = rng.randint(SESSIONS_IN_A_COURSE - 2, SESSIONS_IN_A_COURSE)
         elif status == C.ACTIVE:
             done = rng.randint(1, SESSIONS_IN_A_COURSE - 1)
         else:
