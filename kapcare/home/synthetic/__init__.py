@@ -7,7 +7,7 @@ one change at a time. What the services would compute is computed here with the 
 functions (scoring, screening rules, monitoring thresholds, the ledger's and the audit
 trail's hash chains), so the data reads and verifies like data the app wrote.
 
-One module per domain: clinics (setup through the real services), people (clients,
-intake, screening, consent), courses (courses, notes), dosing, measures, ledger, audit; `sink`
-writes the rows and `run` ties them together.
+One module per domain: clinics (setup through the real services), pathway (clients, care
+teams, intake, screening, consent, courses), notes, dosing, measures, ledger, audit; `stories`
+plans each client's way through, `sink` writes the rows and `run` ties them together.
 """

@@ -242,7 +242,7 @@ class Dosing:
             )
             after = discharged + dt.timedelta(days=rng.randint(1, 3), hours=1)
             if after < self.pathway_now:
-                self.pathway.integration_note(story, made, after, session_id)
+                self.pathway.notes.integration_note(story, made, after, session_id)
         return session_id
 
     pathway_now: dt.datetime
