@@ -132,7 +132,7 @@ class LedgerWriter:
             clinic_id=setup.clinic.pk,
             product_id=product.pk,
             ndc=f"0409-2051-{self.receipts % 100:02d}",
-            lot_number=f"SYN-{product.pk}-{self.receipts:05d}",
+            lot_number=f"SYN{setup.number}-{self.receipts:05d}",
             expires_on=(at + dt.timedelta(days=540)).date(),
             supplier_name="Cardinal Health",
             supplier_address="7000 Cardinal Pl, Dublin, OH 43017",
