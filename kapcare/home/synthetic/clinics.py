@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts.models import Clinic, Membership, Role, User
+from kapcare.audit.hashchain import GENESIS_HASH
 from kapcare.audit.models import AuditChain
 from kapcare.consent.models import ConsentDocument
 from kapcare.consent.services import ensure_document, text_sha256
@@ -203,7 +204,5 @@ def audit_head(clinic: Clinic) -> tuple[int, str]:
     """Where the clinic's audit chain ends after setup (the settings publications)."""
     head = AuditChain.objects.filter(scope=clinic.pk).first()
     if head is None:
-        from kapcare.audit.hashchain import GENESIS_HASH
-
         return 0, GENESIS_HASH
     return head.last_sequence, head.last_hash
