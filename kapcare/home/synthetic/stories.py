@@ -132,7 +132,8 @@ def plan_story(rng: random.Random, *, now: dt.datetime, midnight) -> Story:
             steps["consent"] = t
             t += DAY * rng.randint(2, 7)
             steps["prep"] = t
-            story.prep_note_signed = status != C.PREPARATION or rng.random() < 0.5
+            # Still in preparation: the note is a draft (a signed one would have moved it on).
+            story.prep_note_signed = status != C.PREPARATION
     elif stop_at_screening and status == C.DISCONTINUED:
         steps["decided"] = t
     if status in (C.ACTIVE, C.PAUSED, C.COMPLETED, C.DISCONTINUED) and "prep" in steps:
