@@ -30,8 +30,8 @@ from kapcare.ledger.models import (
     Product,
     Registrant,
 )
-from kapcare.measures.instrument_services import ensure_shipped_instruments, measure_settings
 from kapcare.measures.models import InstrumentDefinition, MeasureSettings
+from kapcare.measures.services.instruments import ensure_shipped_instruments, measure_settings
 from kapcare.screening.models import ScreeningProtocol
 from kapcare.screening.selectors import rules_as_dicts
 from kapcare.screening.services import ensure_protocol

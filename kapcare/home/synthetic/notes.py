@@ -1,5 +1,5 @@
 """Clinical notes: preparation and integration notes written and signed by the client's
-therapist, the signature's hash the real one (kapcare.courses.notes.note_payload), and now and
+therapist, the signature's hash the real one (kapcare.courses.services.notes.note_payload), and now and
 then a psychotherapy process note encrypted with the notes' own cipher."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.conf import settings
 
 from kapcare.courses.crypto import _fernet
 from kapcare.courses.models import ClinicalNote, NoteKind, NoteStatus
-from kapcare.courses.notes import note_payload
 from kapcare.courses.rules import canonical_sha256
+from kapcare.courses.services.notes import note_payload
 from kapcare.home.synthetic.audit import AuditTrail
 from kapcare.home.synthetic.clinics import ClinicSetup
 from kapcare.home.synthetic.sink import Sink
@@ -34,7 +34,7 @@ class Notes:
 
     def note(self, story, made, kind, at, content, *, signed=True, session_id=None) -> None:
         """A note written and (usually) signed by the client's therapist; the signature's hash
-        is the real one (kapcare.courses.notes.note_payload)."""
+        is the real one (kapcare.courses.services.notes.note_payload)."""
         setup = self.setup
         encrypted = ""
         if kind == NoteKind.PROCESS:
