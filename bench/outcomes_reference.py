@@ -20,6 +20,7 @@ from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing.models import DosingSession
 from kapcare.measures.models import Response, ResponseStatus
 from kapcare.outcomes import cohorts, selectors
+from kapcare.outcomes.cohort_sql import x100
 from kapcare.outcomes.forms import DashboardForm
 
 REPEATS = 20
@@ -89,8 +90,8 @@ def compare(clinic_id: int) -> dict:
         "code": code,
         "complete": ResponseStatus.COMPLETE.value,
         "points": 1 if instrument.response.kind == "points" else 0,
-        "threshold": cohorts._x100(instrument.response.threshold),
-        "below": cohorts._x100(instrument.remission_below),
+        "threshold": x100(instrument.response.threshold),
+        "below": x100(instrument.remission_below),
     }
     sql = _reference_sql(config.baseline_rule)
 
