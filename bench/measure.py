@@ -29,13 +29,45 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
+# A page slower than this is a failure in itself: it is reported (status 0) and not measured
+# further, so one runaway page cannot stall the run.
+TIMEOUT_SECONDS = 60
+
+
+class PageTimedOut(Exception):
+    pass
+
+
 def _get(session: requests.Session, url: str, headers: dict) -> tuple[float, requests.Response]:
     start = time.perf_counter()
-    response = session.get(url, headers=headers, allow_redirects=False, timeout=120)
+    try:
+        response = session.get(url, headers=headers, allow_redirects=False, timeout=TIMEOUT_SECONDS)
+    except requests.exceptions.Timeout as timeout:
+        raise PageTimedOut(url) from timeout
     return time.perf_counter() - start, response
 
 
 def measure(
+    session: requests.Session, url: str, settings: Settings, *, background: bool = False
+) -> dict:
+    try:
+        return _measure(session, url, settings, background=background)
+    except PageTimedOut:
+        return {
+            "url": url,
+            "statuses": [0],
+            "timed_out_after_s": TIMEOUT_SECONDS,
+            "p50_ms": None,
+            "p95_ms": None,
+            "mean_ms": None,
+            "queries": -1,
+            "queries_seen": [],
+            "html_bytes": 0,
+            "throughput_rps": None,
+        }
+
+
+def _measure(
     session: requests.Session, url: str, settings: Settings, *, background: bool = False
 ) -> dict:
     headers = BACKGROUND if background else {}

@@ -78,6 +78,9 @@ def run(size: int, settings) -> dict:
             result = measure(session, base + url, settings, background=page.background)
             result.update(url_name=page.url_name, role=page.role or "anonymous")
             results["pages"][page.label] = result
+            if result["p95_ms"] is None:
+                print(f"[{size}] {page.label:34} TIMED OUT (over {result['timed_out_after_s']} s)")
+                continue
             print(
                 f"[{size}] {page.label:34} p50 {result['p50_ms']:8.1f} ms  "
                 f"p95 {result['p95_ms']:8.1f} ms  {result['queries_seen']} queries  "

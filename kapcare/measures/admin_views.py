@@ -16,6 +16,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
+from kapcare.clients.permissions import ClientAction, clients_visible_to
 from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import Section, first_rows
 from kapcare.measures import selectors
@@ -41,7 +42,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
     """Questionnaires due and overdue for the clients on my care teams."""
     actor = require_actor(request)
     instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
-    sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic)))
+    shown = clients_visible_to(actor, ClientAction.VIEW_CLINICAL)
+    sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic, shown)))
     today = actor.clinic.today()
     queries = selectors.due_for_actor(actor, today)
     # Both lists, each its first rows and its count; or one of them in full, a page at a time.

@@ -53,6 +53,20 @@ class Score:
     def is_complete(self) -> bool:
         return self.status == "complete"
 
+    def response_fields(self) -> dict[str, Any]:
+        """What a Response row stores of this score (its columns, by name)."""
+        return {
+            "status": self.status,
+            "total": self.total,
+            "prorated": self.prorated,
+            "band": self.band,
+            "band_label": self.band_label,
+            "subscales": self.subscales,
+            "flags": self.flags,
+            "risk_level": self.risk_level,
+            "scoring_params": self.params,
+        }
+
 
 @dataclass(frozen=True)
 class AlertHit:

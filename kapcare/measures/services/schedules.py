@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Clinic
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
+from kapcare.clients.models import Client
 from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.states import CLOSED
 from kapcare.measures.dose_plans import planned_doses
@@ -122,12 +124,14 @@ def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int
     return changed
 
 
-def courses_needing_sync(clinic: Clinic):
+def courses_needing_sync(clinic: Clinic, clients: QuerySet[Client] | None = None):
     """Open courses, and closed ones whose follow-ups may still be due (the longest follow-up
-    plus its grace period, with a month to spare)."""
+    plus its grace period, with a month to spare); only those of `clients` when given (a page
+    brings up to date what it shows, not the whole clinic: the daily command does that)."""
     settings = measure_settings(clinic)
     months = max(settings.follow_up_months or [0]) + 1
     since = timezone.now() - dt.timedelta(days=31 * months + settings.grace_days)
-    return TreatmentCourse.objects.filter(clinic=clinic).exclude(
+    courses = TreatmentCourse.objects.filter(clinic=clinic).exclude(
         status__in=CLOSED, closed_at__lt=since
     )
+    return courses if clients is None else courses.filter(client__in=clients)
