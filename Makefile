@@ -1,7 +1,10 @@
 # kapcare — the two commands a newcomer needs are `make run` and `make test`.
 SHELL := /bin/bash
-# The newest Python the dependencies support (pyproject's requires-python), else python3.
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The newest Python the dependencies support (pyproject's requires-python) that actually runs
+# (a pyenv shim can exist for a version that is not active), else python3.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11; do \
+  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' >/dev/null 2>&1 \
+  && { command -v $$p; exit; }; done; command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
