@@ -165,6 +165,22 @@ def give_dose(clinic, staff, ctx, *, minutes_ago=20, witness=None):
     )
 
 
+def in_monitoring(clinic, staff, client_record) -> dict:
+    """A session dosed 100 minutes ago, in monitoring, with a high systolic reading 30 minutes
+    ago (so one open alert)."""
+    ctx = chair(clinic, staff, client_record, checked_minutes_ago=110)
+    give_dose(clinic, staff, ctx, minutes_ago=100)
+    services.complete_dosing(actor=ctx["nurse"], session=ctx["session"], ended_at=ago(60))
+    services.record_vitals(
+        actor=ctx["nurse"],
+        session=ctx["session"],
+        recorded_at=ago(30),
+        values={"systolic": 184, "diastolic": 92},
+    )
+    ctx["session"].refresh_from_db()
+    return ctx
+
+
 def field_time(clinic, when: dt.datetime) -> str:
     """`when` as a datetime-local field shows it: the clinic's wall-clock time."""
     return timezone.localtime(when, ZoneInfo(clinic.time_zone)).strftime("%Y-%m-%dT%H:%M")

@@ -18,7 +18,7 @@ from kapcare.accounts.models import Role
 from kapcare.courses.gates import dosing_gates
 from kapcare.dosing import charts, permissions, selectors, services
 from kapcare.dosing.charts import as_data_uri, vitals_chart_svg, vitals_chart_uri
-from tests.dosing.helpers import GOOD_CHECK, ago, chair, give_dose
+from tests.dosing.helpers import GOOD_CHECK, ago, chair, in_monitoring
 from tests.factories import make_staff, put_on_team
 from tests.pathway import actor
 
@@ -53,16 +53,7 @@ def drawn():
 
 @pytest.fixture
 def monitoring(clinic, staff, client_record):
-    ctx = chair(clinic, staff, client_record, checked_minutes_ago=110)
-    give_dose(clinic, staff, ctx, minutes_ago=100)
-    services.complete_dosing(actor=ctx["nurse"], session=ctx["session"], ended_at=ago(60))
-    services.record_vitals(
-        actor=ctx["nurse"],
-        session=ctx["session"],
-        recorded_at=ago(30),
-        values={"systolic": 184, "diastolic": 92},
-    )
-    ctx["session"].refresh_from_db()
+    ctx = in_monitoring(clinic, staff, client_record)
     return ctx
 
 

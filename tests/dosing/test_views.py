@@ -21,7 +21,7 @@ from kapcare.dosing.models import (
     SessionNote,
     VitalSign,
 )
-from tests.dosing.helpers import GOOD_CHECK, ago, chair, field_time, give_dose
+from tests.dosing.helpers import GOOD_CHECK, ago, chair, field_time, in_monitoring
 from tests.factories import ClientFactory, make_staff, put_on_team
 from tests.pathway import actor, ready_course
 
@@ -31,16 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def monitoring(clinic, staff, client_record):
     """A session in monitoring with one open alert."""
-    ctx = chair(clinic, staff, client_record, checked_minutes_ago=110)
-    give_dose(clinic, staff, ctx, minutes_ago=100)
-    services.complete_dosing(actor=ctx["nurse"], session=ctx["session"], ended_at=ago(60))
-    services.record_vitals(
-        actor=ctx["nurse"],
-        session=ctx["session"],
-        recorded_at=ago(30),
-        values={"systolic": 184, "diastolic": 92},
-    )
-    ctx["session"].refresh_from_db()
+    ctx = in_monitoring(clinic, staff, client_record)
     ctx["alert"] = MonitoringAlert.objects.filter(kind="systolic").get()
     return ctx
 
