@@ -9,18 +9,25 @@ from kapcare.accounts.models import User
 from kapcare.clients.models import CareTeamMember, Client
 from kapcare.clients.permissions import clients_visible_to
 
+NAME_FIELDS = ("first_name", "last_name", "preferred_name")
+# At most this many words of a search count: each is one more filter on the query.
+SEARCH_WORDS = 5
+
+
+def with_every_word(clients: QuerySet[Client], text: str, fields) -> QuerySet[Client]:
+    """`clients` where each word of `text` is in one of `fields` (case-insensitive; the trigram
+    indexes on these columns serve it)."""
+    for word in text.split()[:SEARCH_WORDS]:
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+        clients = clients.filter(match)
+    return clients
+
 
 def client_list(*, actor: Actor, search: str = "", status: str = "") -> QuerySet[Client]:
     """The clients `actor` may see, filtered, with their care teams in one extra query."""
-    clients = clients_visible_to(actor)
-    for term in search.split()[:5]:
-        clients = clients.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(preferred_name__icontains=term)
-            | Q(email__icontains=term)
-            | Q(phone__icontains=term)
-        )
+    clients = with_every_word(clients_visible_to(actor), search, (*NAME_FIELDS, "email", "phone"))
     if status:
         clients = clients.filter(status=status)
     team = CareTeamMember.objects.select_related("user").order_by("role", "user__full_name")
@@ -64,13 +71,6 @@ def matching_clients(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     number = record_number(text)
     if number is not None:
         return clients.filter(pk=number)
-    words = text.split()[:5]
-    if not words:
+    if not text.split():
         return clients.none()
-    for word in words:
-        clients = clients.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-        )
-    return clients.order_by("last_name", "first_name", "id")
+    return with_every_word(clients, text, NAME_FIELDS).order_by("last_name", "first_name", "id")
