@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "kapcare.outcomes",
     "kapcare.ledger",
     "kapcare.home",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "kapcare.api",
+    "kapcare.fhir",
 ]
 
 MIDDLEWARE = [
@@ -309,4 +314,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+}
+
+# --- REST API (kapcare.api) and its OpenAPI description --------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kapcare.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["kapcare.api.auth.HasScope"],
+    "DEFAULT_PAGINATION_CLASS": "kapcare.api.pagination.ApiCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kapcare.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kapcare API",
+    "DESCRIPTION": (
+        "The clinic's records over REST. Authenticate with a bearer token "
+        "(Authorization: Bearer kc_…) issued by a clinic admin; its SMART scopes "
+        "(e.g. user/Patient.rs) limit what it may do, and it never sees more than its user."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI from the drf-spectacular-sidecar package: served by whitenoise, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

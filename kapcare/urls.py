@@ -33,6 +33,8 @@ urlpatterns = [
     path("dosing/", include("kapcare.dosing.clinic_urls")),
     path("protocols/dosing/", include("kapcare.dosing.protocol_urls")),
     path("ledger/", include("kapcare.ledger.urls")),
+    path("api/", include("kapcare.api.urls")),
+    path("fhir/", include("kapcare.fhir.urls")),
 ]
 
 if settings.KAPCARE_BENCH_VIEWS:

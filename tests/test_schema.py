@@ -59,7 +59,10 @@ UNIQUE_WITHIN_A_CLINIC_OWNED_PARENT = {
     ("screening.ContraindicationRule", ("protocol", "key")),
 }
 # Globally unique by construction: a SHA-256 of a random token cannot collide across clinics.
-GLOBALLY_UNIQUE = {("clients.ClientLink", ("token_sha256",))}
+GLOBALLY_UNIQUE = {
+    ("clients.ClientLink", ("token_sha256",)),
+    ("accounts.ApiToken", ("key_hash",)),
+}
 
 
 def _kapcare_models() -> list[type[models.Model]]:

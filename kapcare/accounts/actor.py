@@ -24,6 +24,8 @@ class Actor:
     ip_address: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    # The API token the request came with (kapcare.accounts.api_tokens); audit rows name it.
+    api_token_id: int | None = None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -182,3 +182,39 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class ApiToken(models.Model):
+    """A bearer token another system uses to act as one member of staff at one clinic, within
+    its scopes (kapcare.accounts.scopes). Only a SHA-256 of the token is kept: it is shown once,
+    when issued (the token is 256 random bits, so a fast hash is as safe as a slow one)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    label = models.CharField(
+        _("name"), max_length=100, help_text=_("What uses it, e.g. “Outcomes registry export”.")
+    )
+    scopes = models.CharField(_("scopes"), max_length=1000)
+    # The first characters of the token, so staff can tell tokens apart without the secret.
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "-created_at"], name="api_token_clinic_time")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.prefix}…)"
+
+    def is_usable(self, now: datetime.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -23,27 +23,32 @@ def record_event(
     actor: Actor,
     action: AuditAction,
     client: Client | None = None,
+    client_id: int | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
     summary: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one AuditEvent for `actor`; the clinic, address and request id come from it."""
+    """Append one AuditEvent for `actor`; the clinic, address and request id come from it.
+    `client_id` names the client when only the id is at hand (an API page of rows)."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name or ""
         object_id = object_id or obj.pk
+    details = details or {}
+    if actor.api_token_id is not None:
+        details = {**details, "api_token_id": actor.api_token_id}
     return append(
         AuditEvent(
             clinic=actor.clinic,
             actor=actor.user,
             actor_label=actor.user.email if actor.user else "kapcare",
-            client=client,
+            client_id=client.pk if client is not None else client_id,
             action=action,
             object_type=object_type,
             object_id=str(object_id),
             summary=summary[:300],
-            details=details or {},
+            details=details,
             ip_address=actor.ip_address,
             user_agent=actor.user_agent,
             request_id=actor.request_id,

@@ -19,6 +19,7 @@ from django.http import Http404
 
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
+from kapcare.accounts.scopes import INTEGRATION_READ
 from kapcare.clients.models import CareTeamMember, Client
 
 
@@ -57,6 +58,9 @@ POLICY: dict[str, Grant] = {
     Role.THERAPIST: CLINICIAN,
     Role.PRESCRIBER: CLINICIAN,
     Role.NURSE: CLINICIAN,
+    # A clinic admin's integration token with system/ scopes (kapcare.accounts.scopes): it
+    # reads the whole clinic's records for a registry or warehouse, and changes nothing.
+    INTEGRATION_READ: Grant(Scope.CLINIC, frozenset({A.VIEW, A.VIEW_CLINICAL})),
 }
 
 

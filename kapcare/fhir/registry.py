@@ -1,0 +1,110 @@
+"""The FHIR resource types kapcare serves, each one mapping over the clinic's own records.
+
+A `ResourceType` says which rows an access may see (through the same selectors and permission
+rules as the UI), how one row becomes a FHIR resource, and which search parameters, sorts and
+includes it supports. The CapabilityStatement (`/fhir/metadata`) is made from this registry, so
+it states exactly what the server does. Mapping modules live in kapcare.fhir.resources and are
+registered by kapcare.fhir.apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.db.models import Model, QuerySet
+from fhir.resources.R4B import get_fhir_model_class
+
+from kapcare.accounts.api_tokens import ApiAccess
+from kapcare.fhir.errors import FhirError
+from kapcare.fhir.search import SearchParam, ids
+
+
+@dataclass(frozen=True)
+class Include:
+    """`_include=Source:name`: the rows of `target` that the matched rows refer to."""
+
+    name: str
+    target: str
+    rows: Callable[[list[Any]], Iterable[Any]]
+
+
+class ResourceType:
+    """One FHIR resource type. Subclasses set the class attributes and `visible`/`to_fhir`."""
+
+    name: ClassVar[str]
+    profile: ClassVar[str] = ""
+    documentation: ClassVar[str] = ""
+    params: ClassVar[tuple[SearchParam, ...]] = ()
+    # _sort keys → model fields; every sort ends with the primary key so pages are stable.
+    sorts: ClassVar[dict[str, str]] = {}
+    default_sort: ClassVar[tuple[str, ...]] = ("pk",)
+    includes: ClassVar[tuple[Include, ...]] = ()
+    # The extra interactions beyond read and search-type (e.g. "create").
+    writes: ClassVar[tuple[str, ...]] = ()
+
+    def visible(self, access: ApiAccess) -> QuerySet:
+        """The rows of this type `access` may see (clinic, care team, role), ready to render
+        with a bounded number of queries (select_related / prefetch_related)."""
+        raise NotImplementedError
+
+    def to_fhir(self, row: Any) -> dict:
+        """The resource as a plain dict; the engine validates it with fhir.resources."""
+        raise NotImplementedError
+
+    def client_id(self, row: Any) -> int | None:
+        """The client a row is about, for the audit trail (None for clinic-level resources)."""
+        return getattr(row, "client_id", None)
+
+    def create(self, access: ApiAccess, body: dict) -> Model:
+        raise FhirError(405, f"{self.name} cannot be created through the API.")
+
+    # --- derived ---------------------------------------------------------------------------
+
+    def all_params(self) -> dict[str, SearchParam]:
+        return {p.name: p for p in (ids(), *self.params)}
+
+    def include(self, name: str) -> Include | None:
+        return next((i for i in self.includes if i.name == name), None)
+
+    def read(self, access: ApiAccess, ident: str) -> Any:
+        row = None
+        if ident.isdigit() and len(ident) < 19:
+            row = self.visible(access).filter(pk=int(ident)).first()
+        if row is None:
+            raise FhirError(404, f"{self.name}/{ident} is not known, or not visible to this token.")
+        return row
+
+    def resource(self, row: Any) -> dict:
+        """The validated resource: fhir.resources (R4B) parses it, so a mapping that produces
+        an invalid resource fails loudly in tests instead of reaching a client."""
+        data = self.to_fhir(row)
+        model = get_fhir_model_class(data["resourceType"])
+        return model.model_validate(data).model_dump(mode="json", exclude_none=True)
+
+
+_TYPES: dict[str, ResourceType] = {}
+
+
+def register(resource_type: type[ResourceType]) -> type[ResourceType]:
+    """Class decorator: serve this resource type."""
+    _TYPES[resource_type.name] = resource_type()
+    return resource_type
+
+
+def get(name: str) -> ResourceType:
+    try:
+        return _TYPES[name]
+    except KeyError:
+        raise FhirError(
+            404, f"This server has no resource type {name}.", code="not-supported"
+        ) from None
+
+
+def all_types() -> list[ResourceType]:
+    return [_TYPES[name] for name in sorted(_TYPES)]
+
+
+def reference(resource_type: str, pk: int | None) -> dict | None:
+    return {"reference": f"{resource_type}/{pk}"} if pk is not None else None
