@@ -108,6 +108,7 @@ def _burst(session: requests.Session, url: str, headers: dict, settings: Setting
     def worker() -> None:
         own = requests.Session()
         own.cookies.update(session.cookies)
+        own.headers.update(session.headers)  # an API page's bearer token
         for _ in range(per_thread):
             _, response = _get(own, url, headers)
             if response.status_code != 200:

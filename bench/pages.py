@@ -29,6 +29,13 @@ class Page:
     query: dict[str, str] = field(default_factory=dict)
     # A request the page makes by itself (the live session's poll): sent as background.
     background: bool = False
+    # An API endpoint: asked with a bearer token of `role` (scopes user/*.rs) instead of a
+    # signed-in session; `path` is its address, formatted with the picked ids.
+    path: str = ""
+
+    @property
+    def api(self) -> bool:
+        return bool(self.path)
 
 
 # The floors first: every other page is reported as a ratio to the authenticated floor.
@@ -71,6 +78,33 @@ PAGES = [
 ]
 
 
+# REST and FHIR endpoints (kapcare.api, kapcare.fhir): the searches an outside system makes.
+API_PAGES = [
+    Page("REST clients", "", THERAPIST, path="/api/v1/clients/"),
+    Page("FHIR Patient search", "", THERAPIST, path="/fhir/Patient?_count=20"),
+    Page("FHIR Patient read", "", THERAPIST, path="/fhir/Patient/{client}"),
+    Page(
+        "FHIR Questionnaire by code",
+        "",
+        THERAPIST,
+        path="/fhir/Questionnaire?code=http://loinc.org%7C44249-1",
+    ),
+    Page(
+        "FHIR QuestionnaireResponse search",
+        "",
+        THERAPIST,
+        path="/fhir/QuestionnaireResponse?patient={client}&_sort=-authored",
+    ),
+    Page(
+        "FHIR Observation search",
+        "",
+        THERAPIST,
+        path="/fhir/Observation?patient={client}&_sort=-date",
+    ),
+    Page("FHIR Encounter search", "", THERAPIST, path="/fhir/Encounter?patient={client}"),
+]
+
+
 def client_tab_pages() -> list[Page]:
     """One page per client tab, opened by a therapist, or by an admin for a tab only admins see
     (the care team, the access log): the roles come from the client permission policy."""
@@ -89,4 +123,4 @@ def client_tab_pages() -> list[Page]:
 
 
 def all_pages() -> list[Page]:
-    return FLOORS + PAGES[:4] + client_tab_pages() + PAGES[4:]
+    return FLOORS + PAGES[:4] + client_tab_pages() + PAGES[4:] + API_PAGES

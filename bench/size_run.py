@@ -37,11 +37,42 @@ def signed_in_sessions(base: str, staff: dict[str, int]) -> dict:
     return sessions
 
 
+def token_sessions(staff: dict[str, int]) -> dict:
+    """A requests session per role sending a fresh bearer token (user/*.rs) of that user."""
+    import requests
+
+    from kapcare.accounts.actor import Actor
+    from kapcare.accounts.api_tokens import issue_token
+    from kapcare.accounts.models import Membership
+
+    sessions = {}
+    for role, user_id in staff.items():
+        membership = Membership.objects.filter(user_id=user_id).select_related("user").first()
+        if membership is None:
+            continue
+        _, raw = issue_token(
+            actor=Actor.system(membership.clinic),
+            user=membership.user,
+            scopes="user/*.rs",
+            label="bench",
+            expires_days=1,
+        )
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {raw}"
+        sessions[role] = session
+    return sessions
+
+
 def page_url(page, ids: dict) -> str | None:
     from urllib.parse import urlencode
 
     from django.urls import reverse
 
+    if page.api:
+        try:
+            return page.path.format(**ids)
+        except KeyError:
+            return None
     args = [ids.get(name) for name in page.args]
     if any(arg is None for arg in args):
         return None
@@ -65,11 +96,12 @@ def run(size: int, settings) -> dict:
     with running(size) as base:
         sessions = signed_in_sessions(base, staff)
         sessions[""] = requests.Session()  # the bare view: no cookies at all
+        tokens = token_sessions(staff)
         from bench.measure import measure
 
         for page in all_pages():
             url = page_url(page, ids)
-            session = sessions.get(page.role)
+            session = (tokens if page.api else sessions).get(page.role)
             if url is None or session is None:
                 missing = "a seeded user" if session is None else "a seeded record"
                 results["pages"][page.label] = {"skipped": f"no {missing} for it"}
@@ -87,14 +119,13 @@ def run(size: int, settings) -> dict:
                 f"status {result['statuses']}",
                 flush=True,
             )
-        results["seq_scans_of_big_tables"] = _explain(results, staff, ids)
+        results["seq_scans_of_big_tables"] = _explain(results, staff, ids, tokens)
         results["outcomes_reference"] = _outcomes(size, client.clinic_id)
     return results
 
 
-def _explain(results: dict, staff: dict[str, int], ids: dict) -> dict:
+def _explain(results: dict, staff: dict[str, int], ids: dict, tokens: dict) -> dict:
     from bench.explain import explain_pages
-    from bench.measure import BACKGROUND
     from bench.pages import all_pages
 
     pages = [
@@ -102,7 +133,7 @@ def _explain(results: dict, staff: dict[str, int], ids: dict) -> dict:
             page.label,
             page_url(page, ids),
             staff.get(page.role, 0),
-            BACKGROUND if page.background else {},
+            _headers(page, tokens),
         )
         for page in all_pages()
         if "url" in results["pages"].get(page.label, {})
@@ -112,6 +143,14 @@ def _explain(results: dict, staff: dict[str, int], ids: dict) -> dict:
         for finding in findings:
             print(f"[{results['size']}] {label}: sequential scan of {', '.join(finding['tables'])}")
     return report
+
+
+def _headers(page, tokens: dict) -> dict:
+    from bench.measure import BACKGROUND
+
+    if page.api:
+        return {"Authorization": tokens[page.role].headers["Authorization"]}
+    return BACKGROUND if page.background else {}
 
 
 def _outcomes(size: int, clinic_id: int) -> dict:

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 from django.conf import settings as django_settings
-from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.urls import NoReverseMatch, clear_url_caches, resolve, reverse
 
 import kapcare.urls
 from bench.pages import all_pages, client_tab_pages
@@ -71,8 +71,13 @@ def test_every_page_the_benchmark_visits_reverses(bench_server):
     pages = all_pages()
     assert {page.url_name for page in client_tab_pages()} == {tab.url_name for tab in TABS}
 
-    # Then every URL name in it reverses with as many ids as it says it takes
+    # Then every URL name in it reverses with as many ids as it says it takes, and every API
+    # endpoint's path resolves to a view
     for page in pages:
+        if page.api:
+            path = page.path.format(client=1).split("?")[0]
+            assert resolve(path).namespace in ("api", "fhir"), page.label
+            continue
         assert reverse(page.url_name, args=[1] * len(page.args)).startswith("/"), page.label
 
 
