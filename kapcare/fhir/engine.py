@@ -182,5 +182,7 @@ def _audit_page(request: HttpRequest, access: ApiAccess, rtype: ResourceType, pa
         action=AuditAction.LIST,
         object_type=f"fhir.{rtype.name}",
         summary=f"FHIR search {rtype.name}",
-        details={"client_ids": client_ids, "query": request.META.get("QUERY_STRING", "")[:500]},
+        # The parameter names, not their values: a name search's text is itself identifying
+        # (the UI's client list records only whether it searched).
+        details={"client_ids": client_ids, "parameters": sorted(set(request.GET))[:30]},
     )
