@@ -12,10 +12,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Exists, OuterRef
 
 from kapcare.clients.models import CareTeamMember
+from kapcare.core.db_routers import reports_replica
 from kapcare.courses.models import TreatmentCourse
 from kapcare.outcomes.cohort_sql import cohort_query
 from kapcare.outcomes.config import OutcomeConfig
@@ -112,9 +113,18 @@ def cohort_rows(
         date_to=date_to,
         tz=tz,
     )
-    with connection.cursor() as cursor:
+    with connections[report_database()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def report_database() -> str:
+    """The database the dashboard reads: the reports replica when one is configured
+    (kapcare.core.db_routers), else the primary. The dashboard reads a whole clinic's courses,
+    responses and sessions, which is what a replica is for; moments of replica lag do not
+    change a cohort's numbers in any way that matters."""
+    with reports_replica():
+        return router.db_for_read(TreatmentCourse) or "default"
 
 
 def cohort_table(
@@ -155,4 +165,5 @@ def courses_without_therapist(clinic_id: int) -> int:
     """How many of the clinic's courses have no therapist on the client's care team: the
     by-therapist table leaves them out, and the page says how many."""
     on_team = CareTeamMember.objects.filter(client=OuterRef("client"), role="therapist")
-    return TreatmentCourse.objects.filter(clinic_id=clinic_id).filter(~Exists(on_team)).count()
+    courses = TreatmentCourse.objects.using(report_database()).filter(clinic_id=clinic_id)
+    return courses.filter(~Exists(on_team)).count()

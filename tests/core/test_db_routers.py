@@ -5,6 +5,7 @@ from django.db import router
 
 from kapcare.clients.models import Client
 from kapcare.core.db_routers import ReportsReplicaRouter, reports_replica
+from kapcare.outcomes.cohorts import report_database
 from kapcare.outcomes.models import OutcomeSettings
 
 
@@ -40,3 +41,11 @@ def test_writes_and_migrations_always_go_to_the_primary(with_replica):
         assert routes.db_for_write(OutcomeSettings) == "default"
     assert routes.allow_migrate("reports", "outcomes") is False
     assert routes.allow_migrate("default", "outcomes") is True
+
+
+def test_the_outcomes_dashboard_reads_the_replica_when_there_is_one(with_replica):
+    assert report_database() == "reports"
+
+
+def test_the_outcomes_dashboard_reads_the_primary_without_a_replica():
+    assert report_database() == "default"
