@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -184,3 +185,22 @@ def test_the_measures_tab_only_reads_the_schedule(login, staff, clinic, client_r
     page = login(staff["therapist"]).get(reverse("measures:overview", args=[client_record.pk]))
     assert page.status_code == 200
     assert not MeasureAssignment.objects.exists()
+
+
+def test_a_batch_that_loses_a_race_for_a_new_row_is_planned_again(clinic, staff, monkeypatch):
+    # given a course event that inserts one of the batch's new rows first (another
+    # transaction, so the batch's insert fails on assignment_slot_unique and rolls back)
+    courses = _unplanned_courses(clinic, staff, 2)
+    real_bulk_create = MeasureAssignment.objects.bulk_create
+    raced = []
+
+    def bulk_create_losing_once(rows, *args, **kwargs):
+        if not raced:
+            raced.append(True)
+            raise IntegrityError("assignment_slot_unique")
+        return real_bulk_create(rows, *args, **kwargs)
+
+    monkeypatch.setattr(MeasureAssignment.objects, "bulk_create", bulk_create_losing_once)
+    # when the clinic is planned, then the batch is planned again and no course is left behind
+    assert sync_clinic(clinic=clinic) == 4
+    assert raced and all(_is_current(c) for c in courses)

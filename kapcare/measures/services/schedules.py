@@ -22,7 +22,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,7 +150,12 @@ def sync_clinic(*, clinic: Clinic, batch_size: int = CLINIC_BATCH) -> int:
     courses = courses_needing_sync(clinic).order_by("pk")
     changed, after = 0, 0
     while batch := list(courses.filter(pk__gt=after)[:batch_size]):
-        changed += sync_schedules(clinic=clinic, courses=batch)
+        try:
+            changed += sync_schedules(clinic=clinic, courses=batch)
+        except IntegrityError:
+            # A course event planned one of the same new rows meanwhile (the batch was rolled
+            # back whole); that row exists now, so the batch's second plan finds it.
+            changed += sync_schedules(clinic=clinic, courses=batch)
         after = batch[-1].pk
     return changed
 
