@@ -16,7 +16,6 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.shown import audit_shown
 from kapcare.clients.conditions import Condition
-from kapcare.clients.permissions import ClientAction, clients_visible_to
 from kapcare.core.forms import add_service_errors
 from kapcare.core.paging import Section, first_rows
 from kapcare.measures import selectors
@@ -28,7 +27,6 @@ from kapcare.measures.forms import (
 )
 from kapcare.measures.models import InstrumentDefinition
 from kapcare.measures.services import instruments as instrument_services
-from kapcare.measures.services.schedules import courses_needing_sync, sync_schedules
 
 CLINICIANS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
 DUE_LISTS = ("overdue", "due")
@@ -39,11 +37,10 @@ PAGE_SIZE = 50
 
 @staff_required(*CLINICIANS)
 def due_list(request: HttpRequest) -> HttpResponse:
-    """Questionnaires due and overdue for the clients on my care teams."""
+    """Questionnaires due and overdue for the clients on my care teams. It only reads: the
+    schedules are kept current by the services that change them (services/schedules.py)."""
     actor = require_actor(request)
     instrument_services.ensure_shipped_instruments(clinic=actor.clinic)
-    shown = clients_visible_to(actor, ClientAction.VIEW_CLINICAL)
-    sync_schedules(clinic=actor.clinic, courses=list(courses_needing_sync(actor.clinic, shown)))
     today = actor.clinic.today()
     queries = selectors.due_for_actor(actor, today)
     # Both lists, each its first rows and its count; or one of them in full, a page at a time.

@@ -1,5 +1,6 @@
-"""Background work for risk alerts (django-tasks). Messages name no client and no answer: an
-e-mail is not a safe place for health information, so they only send people to kapcare."""
+"""Background work (django-tasks): risk alerts, and re-planning a clinic's schedules after its
+measure settings change. Messages name no client and no answer: an e-mail is not a safe place
+for health information, so they only send people to kapcare."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 from django_tasks.exceptions import InvalidTaskError
 
-from kapcare.accounts.models import Membership, Role
+from kapcare.accounts.models import Clinic, Membership, Role
 from kapcare.clients.models import CareTeamMember
 from kapcare.measures.models import RiskAlert
 from kapcare.measures.services.alerts import escalate_alert as escalate
 from kapcare.measures.services.alerts import on_alert_escalated, on_alert_raised
+from kapcare.measures.services.instruments import on_schedule_settings_changed
+from kapcare.measures.services.schedules import sync_clinic
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,20 @@ def enqueue_escalation_notice(alert: RiskAlert) -> None:
     notify_admins_of_escalation.enqueue(alert.pk)
 
 
+@task()
+def sync_clinic_schedules(clinic_id: int) -> int:
+    """Plan every course of the clinic anew under its current measure settings, in batches."""
+    clinic = Clinic.objects.filter(pk=clinic_id).first()
+    return 0 if clinic is None else sync_clinic(clinic=clinic)
+
+
+def enqueue_clinic_sync(clinic_id: int) -> None:
+    sync_clinic_schedules.enqueue(clinic_id)
+
+
 def register() -> None:
-    """Called from MeasuresConfig.ready: alerts' reactions are these tasks."""
+    """Called from MeasuresConfig.ready: alerts' reactions are these tasks, and so is
+    re-planning a clinic whose schedule settings changed."""
     on_alert_raised(enqueue_alert_tasks)
     on_alert_escalated(enqueue_escalation_notice)
+    on_schedule_settings_changed(enqueue_clinic_sync)

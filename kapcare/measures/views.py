@@ -28,7 +28,6 @@ from kapcare.measures.models import (
 )
 from kapcare.measures.services import alerts as alert_services
 from kapcare.measures.services.instruments import ensure_shipped_instruments
-from kapcare.measures.services.schedules import sync_schedules
 
 CLINICAL = ClientAction.VIEW_CLINICAL
 
@@ -42,9 +41,8 @@ def _definitions(client: Client) -> list[InstrumentDefinition]:
 
 
 def _overview_context(request: HttpRequest, client: Client, **extra) -> dict:
+    # The schedule is only read here: the services that change it keep it current.
     course = current_course(client)
-    if course is not None:
-        sync_schedules(clinic=client.clinic, courses=[course])
     definitions = _definitions(client)
     today = client.clinic.today()
     return client_page_context(

@@ -18,6 +18,7 @@ from kapcare.core.transitions import StateMachine, transition
 from kapcare.core.transitions import TransitionRefused as TransitionRefused  # re-exported
 from kapcare.core.versioning import publish
 from kapcare.courses import gates
+from kapcare.courses.course_hooks import course_changed
 from kapcare.courses.models import (
     CareProtocol,
     CourseStatus,
@@ -83,6 +84,7 @@ def open_course(*, actor: Actor, client, condition: str) -> TreatmentCourse:
         obj=course,
         summary=_("Opened a treatment course"),
     )
+    course_changed(actor=actor, course=course)
     return course
 
 
@@ -129,6 +131,7 @@ def transition_course(
         fields={"closed_at": timezone.now()} if to in CLOSED else None,
         details={"automatic": automatic},
     )
+    course_changed(actor=actor, course=locked)
     if to in IN_CARE_FROM:
         _mark_in_care(actor=actor, client=locked.client)
     return course

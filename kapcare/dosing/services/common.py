@@ -20,7 +20,8 @@ from kapcare.dosing.models import (
     DosingStatus,
     SessionStatusChange,
 )
-from kapcare.dosing.states import REASON_REQUIRED, TRANSITIONS
+from kapcare.dosing.states import FINAL, REASON_REQUIRED, TRANSITIONS
+from kapcare.measures.services.schedules import sync_course
 
 # A time typed on a tablet whose clock is a little ahead is not "in the future".
 CLOCK_SLACK = dt.timedelta(minutes=1)
@@ -111,10 +112,15 @@ def transition_session(
     at: dt.datetime | None = None,
 ) -> DosingSession:
     """Move a locked session (see `lock_session`) to `to` if the table allows it; record who,
-    when and why."""
-    return transition(
+    when and why. A session that ends (aborted or discharged) brings its course's measure
+    schedule up to date: an aborted one needs no pre-dose questionnaire, and a pending one is
+    cancelled."""
+    moved = transition(
         session, machine=MACHINE, to=to, actor=actor, reason=reason, at=at, locked=True
     )
+    if to in FINAL:
+        sync_course(actor=actor, course=moved.course)
+    return moved
 
 
 def audit(

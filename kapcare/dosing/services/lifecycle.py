@@ -49,6 +49,7 @@ from kapcare.dosing.services.protocol import ensure_dosing_protocol
 from kapcare.dosing.states import LIVE
 from kapcare.ledger import services as ledger_services
 from kapcare.ledger.models import Location, Lot
+from kapcare.measures.services.schedules import sync_course
 
 S = DosingStatus
 CHAIR = _("Only a nurse or prescriber on the care team does this at the chair.")
@@ -72,6 +73,8 @@ def schedule_session(
         scheduled_for=scheduled_for,
     )
     audit(actor, session, AuditAction.CREATE, _("Scheduled dosing session %(n)s") % {"n": last + 1})
+    # Its pre-dose questionnaires (or, for the first session, the baseline's deadline).
+    sync_course(actor=actor, course=course)
     return session
 
 

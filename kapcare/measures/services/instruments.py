@@ -7,6 +7,7 @@ is checked by kapcare.measures.definitions before it is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,24 +198,43 @@ def set_parameters(
     return locked
 
 
-SETTINGS_FIELDS = (
+# The settings the schedule is planned from (kapcare.measures.rules.ScheduleSettings); the
+# others only shape alerts and links.
+SCHEDULE_FIELDS = (
     "instruments_by_condition",
     "before_each_dose",
     "end_of_course",
     "follow_up_months",
     "pre_dose_window_days",
     "grace_days",
-    "escalation_delay_minutes",
-    "link_lifetime_hours",
 )
+SETTINGS_FIELDS = (*SCHEDULE_FIELDS, "escalation_delay_minutes", "link_lifetime_hours")
+
+# Called with the clinic's id once new schedule settings are committed: every course of the
+# clinic is planned anew, which at a large clinic is background work (measures.tasks registers
+# it; services cannot import the tasks that import them).
+ScheduleChangedHook = Callable[[int], None]
+SCHEDULE_SETTINGS_CHANGED: list[ScheduleChangedHook] = []
+
+
+def on_schedule_settings_changed(hook: ScheduleChangedHook) -> None:
+    if hook not in SCHEDULE_SETTINGS_CHANGED:
+        SCHEDULE_SETTINGS_CHANGED.append(hook)
+
+
+def _schedule_settings_changed(clinic_id: int) -> None:
+    for hook in SCHEDULE_SETTINGS_CHANGED:
+        hook(clinic_id)
 
 
 @transaction.atomic
 def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSettings:
-    """Publish a new version of the clinic's schedule and alert settings; pending schedules
-    follow at next sync."""
+    """Publish a new version of the clinic's schedule and alert settings. When the schedule
+    settings changed, the clinic's pending schedules follow in the background once this commits."""
+    previous: list[MeasureSettings] = []
 
     def build(latest: MeasureSettings | None) -> MeasureSettings:
+        previous.append(latest or MeasureSettings.shipped_defaults(actor.clinic_id))
         problem = follow_up_months_errors(data.get("follow_up_months"))
         if problem:
             raise ValidationError({"follow_up_months": problem})
@@ -233,7 +253,7 @@ def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSet
             )
         return MeasureSettings(**{field: data[field] for field in SETTINGS_FIELDS})
 
-    return publish(
+    published = publish(
         MeasureSettings,
         clinic=actor.clinic,
         actor=actor,
@@ -249,3 +269,7 @@ def update_measure_settings(*, actor: Actor, data: dict[str, Any]) -> MeasureSet
             "after": {f: getattr(new, f) for f in SETTINGS_FIELDS},
         },
     )
+    if any(getattr(previous[0], f) != getattr(published, f) for f in SCHEDULE_FIELDS):
+        clinic_id = actor.clinic_id
+        transaction.on_commit(lambda: _schedule_settings_changed(clinic_id))
+    return published

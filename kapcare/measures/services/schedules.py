@@ -1,10 +1,19 @@
 """Keeping each course's MeasureAssignment rows in step with its plan (kapcare.measures.rules).
 
+The plan is a function of the course (condition, status, opened and closed dates), its dosing
+sessions (number, day, aborted or not) and the clinic's measure settings; it holds no "today",
+so a schedule only changes when one of those does. It is brought up to date at those events,
+and pages only read it:
+- a course opened or changing status (courses' `on_course_changed` hook, registered in
+  MeasuresConfig.ready);
+- a dosing session scheduled or ending (the dosing services call `sync_course`);
+- new measure settings published (a background task runs `sync_clinic`);
+- a response recorded (`record_response`, for a course whose schedule may lag).
+`manage.py sync_measure_schedules`, run daily, catches up whatever changed outside those
+services (rows edited by hand, restored, imported, or from before this was event-driven).
+
 `sync_schedules` is idempotent and runs in a fixed number of queries however many courses it is
-given: it is called when a client's Measures tab or the due list is opened, when a response is
-recorded, and daily by `manage.py sync_measure_schedules`, so a rescheduled or aborted dosing
-session or a closed course is reflected without the dosing and course services knowing about
-measures.
+given; `sync_clinic` feeds it a clinic's courses in bounded batches.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,10 +133,37 @@ def sync_schedules(*, clinic: Clinic, courses: Iterable[TreatmentCourse]) -> int
     return changed
 
 
+def sync_course(*, actor: Actor | None = None, course: TreatmentCourse) -> int:
+    """Bring one course's schedule up to date (the reaction to an event that changed it; the
+    `actor` who caused it is in that event's own audit row)."""
+    return sync_schedules(clinic=course.clinic, courses=[course])
+
+
+# Courses per transaction when a whole clinic is brought up to date: each batch's rows are
+# locked and planned in memory at once, so a batch stays small and its locks short.
+CLINIC_BATCH = 500
+
+
+def sync_clinic(*, clinic: Clinic, batch_size: int = CLINIC_BATCH) -> int:
+    """Every course of the clinic whose schedule may still change (`courses_needing_sync`),
+    a batch at a time, each batch its own transaction. Returns how many rows changed."""
+    courses = courses_needing_sync(clinic).order_by("pk")
+    changed, after = 0, 0
+    while batch := list(courses.filter(pk__gt=after)[:batch_size]):
+        try:
+            changed += sync_schedules(clinic=clinic, courses=batch)
+        except IntegrityError:
+            # A course event planned one of the same new rows meanwhile (the batch was rolled
+            # back whole); that row exists now, so the batch's second plan finds it.
+            changed += sync_schedules(clinic=clinic, courses=batch)
+        after = batch[-1].pk
+    return changed
+
+
 def courses_needing_sync(clinic: Clinic, clients: QuerySet[Client] | None = None):
     """Open courses, and closed ones whose follow-ups may still be due (the longest follow-up
-    plus its grace period, with a month to spare); only those of `clients` when given (a page
-    brings up to date what it shows, not the whole clinic: the daily command does that)."""
+    plus its grace period, with a month to spare); only those of `clients` when given. Older
+    closed courses are left as they are: their last follow-up is long past."""
     settings = measure_settings(clinic)
     months = max(settings.follow_up_months or [0]) + 1
     since = timezone.now() - dt.timedelta(days=31 * months + settings.grace_days)
