@@ -138,7 +138,16 @@ class ClinicalNote(models.Model):
 
     class Meta:
         ordering = ["-session_date", "-id"]
-        indexes = [models.Index(fields=["clinic", "course", "kind"], name="note_course_kind")]
+        indexes = [
+            models.Index(fields=["clinic", "course", "kind"], name="note_course_kind"),
+            # "Drafts to sign" on a clinician's home page: their few drafts, not every note
+            # they ever wrote (a partial index, on PostgreSQL and SQLite alike).
+            models.Index(
+                fields=["author", "clinic", "session_date", "id"],
+                condition=models.Q(status="draft"),
+                name="note_author_drafts",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="draft")

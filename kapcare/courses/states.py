@@ -25,6 +25,9 @@ FORWARD: dict[str, str] = {
 
 # A closed course is over: every other status is an open course (one per client at a time).
 CLOSED: frozenset[str] = frozenset({S.COMPLETED, S.DISCONTINUED})
+# The same, named positively: `status IN (OPEN)` can use the (clinic, status) index, where
+# `NOT IN (CLOSED)` made PostgreSQL scan every course of every clinic.
+OPEN: tuple[str, ...] = tuple(s for s in S.values if s not in CLOSED)
 
 # Before the client has begun treatment: still being screened or waiting for consent.
 BEFORE_PREPARATION: frozenset[str] = frozenset({S.SCREENING, S.AWAITING_CONSENT})

@@ -12,6 +12,7 @@ from kapcare.clients.models import CareTeamMember
 from kapcare.courses.models import ClinicalNote, NoteKind
 from kapcare.courses.rules import integration_due_by
 from kapcare.courses.selectors import current_care_protocol
+from kapcare.courses.states import OPEN
 from kapcare.dosing.models import DosingSession, DosingStatus
 
 
@@ -32,7 +33,9 @@ def overdue_integration(
         DosingSession.objects.filter(
             clinic_id=clinic_id, status=DosingStatus.DISCHARGED, discharged_at__lt=cutoff
         )
-        .exclude(course__status__in=["completed", "discontinued"])
+        # The open courses of this clinic by their (clinic, status) index, not "every course
+        # that is not closed", which PostgreSQL answered with a scan of all courses.
+        .filter(course__clinic_id=clinic_id, course__status__in=OPEN)
         .filter(~Exists(has_note))
         .select_related("client", "course")
         .order_by("discharged_at", "id")

@@ -19,7 +19,7 @@ from kapcare.clients.models import CareTeamMember, Client, ClientStatus, Inquiry
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.core.paging import Section, first_rows
 from kapcare.courses.models import ClinicalNote, CourseStatus, NoteStatus, TreatmentCourse
-from kapcare.courses.states import CLOSED
+from kapcare.courses.states import CLOSED, OPEN
 from kapcare.dosing.integration_selectors import overdue_integration, with_due_by
 from kapcare.dosing.review_selectors import waiting_reviews_for
 from kapcare.dosing.selectors import unread_notifications
@@ -94,7 +94,7 @@ def my_open_courses(actor: Actor, status: str = "") -> QuerySet[TreatmentCourse]
     courses = (
         TreatmentCourse.objects.filter(clinic=actor.clinic)
         .filter(_on_my_team(actor))
-        .exclude(status__in=CLOSED)
+        .filter(status__in=OPEN)
     )
     if status:
         courses = courses.filter(status=status)

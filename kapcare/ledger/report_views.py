@@ -16,6 +16,7 @@ from kapcare.audit.shown import audit_shown
 from kapcare.clients.models import Client
 from kapcare.core.downloads import set_download_name
 from kapcare.core.exports import csv_lines
+from kapcare.core.paging import Section
 from kapcare.ledger import reports, selectors
 from kapcare.ledger.models import Count
 from kapcare.ledger.pdf import pdf_response, render_pdf
@@ -23,6 +24,9 @@ from kapcare.ledger.permissions import LedgerAction
 from kapcare.ledger.report_forms import ClientSearchForm, PeriodForm
 from kapcare.ledger.selectors import records
 from kapcare.ledger.views import PAGE_SIZE, audit_listing, ledger_context, ledger_view
+
+# Lots the period page lists before it points to the exports for the rest.
+SUMMARY_LOTS = 25
 
 
 def _stamp() -> str:
@@ -104,8 +108,12 @@ def period(request: HttpRequest) -> HttpResponse:
             page_obj,
             _("Period report %(a)s – %(b)s") % {"a": start, "b": end},
         )
+        rows = reports.period_summary(clinic=actor.clinic, start=start, end=end)
         context.update(
-            rows=reports.period_summary(clinic=actor.clinic, start=start, end=end),
+            # The page is bounded: the first lots and the totals per product; the exports list
+            # every lot (a big clinic's year holds hundreds).
+            rows=Section(rows=rows[:SUMMARY_LOTS], total=len(rows)),
+            totals=reports.product_totals(rows),
             page_obj=page_obj,
             query=f"date_from={start.isoformat()}&date_to={end.isoformat()}",
             start=start,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Clinic
 from kapcare.ledger import rules
-from kapcare.ledger.models import Count, EntryKind, LedgerEntry, Lot, Registrant
+from kapcare.ledger.models import Balance, Count, EntryKind, LedgerEntry, Lot, Registrant
 
 K = EntryKind
 MOVEMENT_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
@@ -52,38 +52,84 @@ def period_bounds(clinic: Clinic, start: dt.date, end: dt.date) -> tuple[dt.date
     )
 
 
-def period_summary(*, clinic: Clinic, start: dt.date, end: dt.date) -> list[dict]:
-    """Per lot: on hand at the start, each kind of movement in the period, on hand at the end
-    (all locations together). Three queries whatever the number of entries."""
-    since, until = period_bounds(clinic, start, end)
+def _opening_and_movements(
+    clinic: Clinic, since: dt.datetime, until: dt.datetime
+) -> dict[int, dict]:
+    """Per lot: "opening" (on hand at `since`) and each movement column's sum in the period.
+
+    Two ways to the same numbers, whichever reads fewer entries: counting forward sums the
+    entries before the start; counting back takes the lots' balances (each the sum of its
+    entries, kept with every entry) less everything since the start. A recent period, the
+    usual one, thus reads a few days of entries, not the ledger's whole history."""
     entries = LedgerEntry.objects.filter(clinic=clinic).order_by()
-    opening = {
-        row["lot_id"]: row["total"]
-        for row in entries.filter(occurred_at__lt=since)
+    first = entries.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    if first is None:
+        return {}
+    in_period = Q(occurred_at__gte=since, occurred_at__lt=until)
+    movements = {
+        name: Sum("quantity_mg", filter=Q(kind__in=kinds) & in_period)
+        for name, kinds in MOVEMENT_COLUMNS
+    }
+    if since - first <= timezone.now() - since:
+        rows = (
+            entries.filter(occurred_at__lt=until)
+            .values("lot_id")
+            .annotate(opening=Sum("quantity_mg", filter=Q(occurred_at__lt=since)), **movements)
+        )
+        return {row["lot_id"]: row for row in rows}
+    on_hand = dict(
+        Balance.objects.filter(clinic=clinic, quantity_mg__gt=0)
+        .order_by()
         .values("lot_id")
         .annotate(total=Sum("quantity_mg"))
-    }
-    movements = {
-        row["lot_id"]: row
-        for row in entries.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .values_list("lot_id", "total")
+    )
+    rows = (
+        entries.filter(occurred_at__gte=since)
         .values("lot_id")
-        .annotate(
-            **{
-                name: Sum("quantity_mg", filter=Q(kind__in=kinds))
-                for name, kinds in MOVEMENT_COLUMNS
-            }
-        )
-    }
-    lots = Lot.objects.filter(pk__in=set(opening) | set(movements)).select_related("product")
+        .annotate(since_start=Sum("quantity_mg"), **movements)
+    )
+    found = {row["lot_id"]: row for row in rows}
+    for lot_id in set(on_hand) | set(found):
+        row = found.setdefault(lot_id, {})
+        row["opening"] = (on_hand.get(lot_id) or 0) - (row.get("since_start") or 0)
+    return found
+
+
+def period_summary(*, clinic: Clinic, start: dt.date, end: dt.date) -> list[dict]:
+    """Per lot with something to report (stock at the start, or a movement in the period): on
+    hand at the start, each kind of movement in the period, on hand at the end (all locations
+    together). A lot used up before the period is left out. At most four queries whatever the
+    number of entries."""
+    since, until = period_bounds(clinic, start, end)
+    sums = _opening_and_movements(clinic, since, until)
+    lots = Lot.objects.filter(pk__in=set(sums)).select_related("product")
     rows = []
     for lot in sorted(lots, key=lambda lot: (lot.product.name, lot.expires_on, lot.lot_number)):
-        moved = movements.get(lot.pk, {})
-        row = {"lot": lot, "opening": rules.mg(opening.get(lot.pk) or 0)}
+        found = sums[lot.pk]
+        row = {"lot": lot, "opening": rules.mg(found.get("opening") or 0)}
         for name, _kinds in MOVEMENT_COLUMNS:
-            row[name] = rules.mg(moved.get(name) or 0)
+            row[name] = rules.mg(found.get(name) or 0)
+        if not row["opening"] and not any(row[name] for name, _kinds in MOVEMENT_COLUMNS):
+            continue
         row["closing"] = row["opening"] + sum(row[name] for name, _kinds in MOVEMENT_COLUMNS)
         rows.append(row)
     return rows
+
+
+def product_totals(rows: list[dict]) -> list[dict]:
+    """The period summary added up per product (the page's short view; the lots are in the
+    exports)."""
+    totals: dict[int, dict] = {}
+    for row in rows:
+        product = row["lot"].product
+        total = totals.setdefault(
+            product.pk, {"product": product, "lots": 0, "opening": 0, "closing": 0}
+        )
+        total["lots"] += 1
+        for name in ["opening", "closing", *(name for name, _kinds in MOVEMENT_COLUMNS)]:
+            total[name] = total.get(name, 0) + row[name]
+    return list(totals.values())
 
 
 def period_entries(*, clinic: Clinic, start: dt.date, end: dt.date) -> QuerySet[LedgerEntry]:

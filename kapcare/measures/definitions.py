@@ -40,6 +40,12 @@ def shipped_definitions() -> list[dict]:
     return [json.loads(_read(name)) for name in SHIPPED_FILES]
 
 
+@cache
+def shipped_versions() -> frozenset[tuple[str, str]]:
+    """The (code, version) of every shipped definition: what a clinic must hold."""
+    return frozenset((d["code"], d["version"]) for d in shipped_definitions())
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

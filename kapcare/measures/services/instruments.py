@@ -20,7 +20,12 @@ from kapcare.accounts.models import Clinic, Role
 from kapcare.audit.models import AuditAction
 from kapcare.audit.services import record_event
 from kapcare.core.versioning import ensure_current, publish
-from kapcare.measures.definitions import definition_errors, parameter_errors, shipped_definitions
+from kapcare.measures.definitions import (
+    definition_errors,
+    parameter_errors,
+    shipped_definitions,
+    shipped_versions,
+)
 from kapcare.measures.models import DefinitionOrigin, InstrumentDefinition, MeasureSettings
 from kapcare.measures.permissions import can_manage_instruments
 from kapcare.measures.rules import (
@@ -33,9 +38,22 @@ def _require_admin(actor: Actor) -> None:
         raise PermissionDenied(_("Only a clinic admin manages instruments and measure settings."))
 
 
-@transaction.atomic
 def ensure_shipped_instruments(*, clinic: Clinic) -> list[InstrumentDefinition]:
     """Give `clinic` every shipped definition it lacks. Idempotent.
+
+    Pages call this on every visit (a new clinic, or a kapcare upgrade that ships a new version,
+    gets its definitions on first use), so the usual case, nothing missing, is one plain SELECT
+    of the clinic's (code, version) pairs: no lock, no transaction, no write. Only a clinic that
+    lacks one takes the lock and installs (see `_install_shipped`)."""
+    held = set(InstrumentDefinition.objects.filter(clinic=clinic).values_list("code", "version"))
+    if shipped_versions() <= held:
+        return []
+    return _install_shipped(clinic=clinic)
+
+
+@transaction.atomic
+def _install_shipped(*, clinic: Clinic) -> list[InstrumentDefinition]:
+    """The install, reading what the clinic holds again under a lock of its definitions.
 
     A newer shipped version becomes the active one only where the active version is a shipped
     one (a clinic's own definition is never replaced), and it keeps the clinic's loaded item text
