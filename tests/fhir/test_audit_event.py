@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from kapcare.accounts.actor import Actor
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction
+from kapcare.audit.models import AuditEvent as AuditRow
 from kapcare.audit.services import record_event
 from tests.api_helpers import bearer
 from tests.fhir.helpers import ids, next_url, read, resources, search
@@ -39,6 +40,10 @@ def test_an_event_as_fhir(clinic, staff, client_record, admin):
     assert event["agent"][0]["who"] == {"display": "kapcare"}
     assert event["action"] == "U"
     assert "entity" not in event
+    # Reading the trail is recorded as the audit log page's reads are: naming no client.
+    reads = AuditRow.objects.filter(object_type="fhir.AuditEvent", action=AuditAction.VIEW)
+    assert reads.count() == 2
+    assert not reads.exclude(client=None).exists()
 
 
 def test_search_parameters_newest_first_without_counting(clinic, staff, client_record, admin):

@@ -44,6 +44,10 @@ def test_each_types_search_parameters_are_exactly_the_engines(clinic, staff):
             response = http.get(f"/fhir/{rtype.name}", {param["name"]: SAMPLE[param["type"]]})
             issues = response.json().get("issue", [])
             assert all(i["code"] != "not-supported" for i in issues), (rtype.name, param, issues)
+        for key in ["_id", *rtype.sorts]:
+            assert key in stated["documentation"]
+            for order in (key, f"-{key}"):
+                assert http.get(f"/fhir/{rtype.name}", {"_sort": order}).status_code == 200
         refused = http.get(f"/fhir/{rtype.name}", {"not-a-parameter": "1"})
         assert refused.status_code == 400
         assert refused.json()["issue"][0]["code"] == "not-supported"

@@ -104,6 +104,11 @@ class AuditEventType(ResourceType):
             raise FhirError(403, "The audit trail is for clinic admins, as the audit log page.")
         return audit_events(actor=access.actor)
 
+    def client_id(self, row: AuditRow) -> None:
+        # Reading the trail is auditing, not looking at a client's record: like the audit log
+        # page, a search or read of it is recorded without naming the clients in it.
+        return None
+
     def to_fhir(self, row: AuditRow) -> dict:
         kind, subtypes = event_type(row)
         if row.actor_id is not None:

@@ -30,37 +30,37 @@ class OrganizationType(ResourceType):
         return None
 
     def to_fhir(self, row: Clinic) -> dict:
-        return organization(row)
-
-
-def organization(row: Clinic) -> dict:
-    telecom = []
-    if row.phone:
-        telecom.append({"system": "phone", "value": row.phone, "use": "work"})
-    if row.public_email:
-        telecom.append({"system": "email", "value": row.public_email, "use": "work"})
-    address = {
-        "use": "work",
-        "line": [line for line in (row.address_line1, row.address_line2) if line] or None,
-        "city": row.city or None,
-        "state": row.region or None,
-        "postalCode": row.postal_code or None,
-        "country": row.country or None,
-    }
-    resource = {
-        "resourceType": "Organization",
-        "id": str(row.pk),
-        "active": True,
-        "type": [
-            {
-                "coding": [
-                    {"system": ORGANIZATION_TYPE, "code": "prov", "display": "Healthcare Provider"}
-                ]
-            }
-        ],
-        "name": row.name,
-        "telecom": telecom or None,
-        # Only the country is always known; an address of nothing but that says little.
-        "address": [{k: v for k, v in address.items() if v}] if row.address_lines else None,
-    }
-    return {k: v for k, v in resource.items() if v is not None}
+        telecom = []
+        if row.phone:
+            telecom.append({"system": "phone", "value": row.phone, "use": "work"})
+        if row.public_email:
+            telecom.append({"system": "email", "value": row.public_email, "use": "work"})
+        address = {
+            "use": "work",
+            "line": [line for line in (row.address_line1, row.address_line2) if line] or None,
+            "city": row.city or None,
+            "state": row.region or None,
+            "postalCode": row.postal_code or None,
+            "country": row.country or None,
+        }
+        resource = {
+            "resourceType": "Organization",
+            "id": str(row.pk),
+            "active": True,
+            "type": [
+                {
+                    "coding": [
+                        {
+                            "system": ORGANIZATION_TYPE,
+                            "code": "prov",
+                            "display": "Healthcare Provider",
+                        }
+                    ]
+                }
+            ],
+            "name": row.name,
+            "telecom": telecom or None,
+            # Only the country is always known; an address of nothing but that says little.
+            "address": [{k: v for k, v in address.items() if v}] if row.address_lines else None,
+        }
+        return {k: v for k, v in resource.items() if v is not None}
