@@ -62,10 +62,15 @@ def test_pages_are_bounded(clinic, staff, rows, django_assert_max_num_queries):
         record = ClientFactory(clinic=clinic)
         put_on_team(record, staff[Role.THERAPIST], Role.THERAPIST)
         put_on_team(record, staff[Role.NURSE], Role.NURSE)
-    http = bearer(staff[Role.THERAPIST], clinic, "user/CareTeam.rs")
+    http = bearer(staff[Role.THERAPIST], clinic, "user/*.rs")
+    query = {"_count": 100, "_include": ["CareTeam:participant", "CareTeam:patient"]}
     with django_assert_max_num_queries(12):
-        bundle = search(http, "/fhir/CareTeam", {"_count": 100})
+        bundle = search(http, "/fhir/CareTeam", query)
     assert bundle["total"] == rows
+    assert len(resources(bundle, "Patient")) == rows
+    assert sorted(ids(bundle, "Practitioner")) == sorted(
+        str(staff[role].pk) for role in (Role.THERAPIST, Role.NURSE)
+    )
 
 
 def test_scope_missing_is_403(clinic, staff, client_record):

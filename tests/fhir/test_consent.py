@@ -83,10 +83,11 @@ def test_pages_are_bounded(clinic, staff, rows, django_assert_max_num_queries):
         record = ClientFactory(clinic=clinic)
         put_on_team(record, therapist, Role.THERAPIST)
         _sign(clinic, therapist, record)
-    http = bearer(therapist, clinic, "user/Consent.rs")
+    http = bearer(therapist, clinic, "user/*.rs")
     with django_assert_max_num_queries(12):
-        bundle = search(http, "/fhir/Consent", {"_count": 100})
+        bundle = search(http, "/fhir/Consent", {"_count": 100, "_include": "Consent:patient"})
     assert len(resources(bundle, "Consent")) == rows
+    assert len(resources(bundle, "Patient")) == rows
 
 
 def test_scope_missing_is_403(clinic, staff, client_record):

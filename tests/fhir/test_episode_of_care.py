@@ -79,9 +79,12 @@ def test_pages_are_bounded(clinic, staff, rows, django_assert_max_num_queries):
         record = ClientFactory(clinic=clinic)
         put_on_team(record, therapist, Role.THERAPIST)
         _course(clinic, therapist, record)
-    http = bearer(therapist, clinic, "user/EpisodeOfCare.rs")
+    http = bearer(therapist, clinic, "user/*.rs")
+    query = {"_count": 100, "_include": "EpisodeOfCare:patient"}
     with django_assert_max_num_queries(12):
-        assert search(http, "/fhir/EpisodeOfCare", {"_count": 100})["total"] == rows
+        bundle = search(http, "/fhir/EpisodeOfCare", query)
+    assert bundle["total"] == rows
+    assert len(resources(bundle, "Patient")) == rows
 
 
 def test_scope_missing_is_403(clinic, staff, client_record):

@@ -81,10 +81,11 @@ def test_pages_are_bounded(
 ):
     for _ in range(rows):
         _alert(clinic, staff[Role.THERAPIST], client_record, phq9_definition)
-    http = bearer(staff[Role.THERAPIST], clinic, "user/Flag.rs")
+    http = bearer(staff[Role.THERAPIST], clinic, "user/*.rs")
     with django_assert_max_num_queries(12):
-        bundle = search(http, "/fhir/Flag", {"_count": 100})
+        bundle = search(http, "/fhir/Flag", {"_count": 100, "_include": "Flag:patient"})
     assert len(resources(bundle, "Flag")) == rows
+    assert ids(bundle, "Patient") == [str(client_record.pk)]
 
 
 def test_scope_missing_is_403(clinic, staff, client_record, phq9_definition):

@@ -8,7 +8,7 @@ from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.clients.models import CareTeamMember, Client
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.fhir import search
-from kapcare.fhir.registry import ResourceType, register
+from kapcare.fhir.registry import Include, ResourceType, register
 from kapcare.fhir.resources.staff import practitioner_reference, role_coding
 from kapcare.fhir.resources.tokens import status_token
 
@@ -42,6 +42,14 @@ class CareTeamType(ResourceType):
         ),
     )
     default_sort = ("last_name", "first_name")
+    includes = (
+        Include("patient", "Patient", lambda rows: rows),
+        Include(
+            "participant",
+            "Practitioner",
+            lambda rows: [member.user for row in rows for member in row.care_team.all()],
+        ),
+    )
 
     def visible(self, access: ApiAccess) -> QuerySet[Client]:
         members = CareTeamMember.objects.select_related("user").order_by("role", "user__full_name")

@@ -13,7 +13,7 @@ from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.clients.permissions import clients_visible_to
 from kapcare.consent.models import ConsentSignature
 from kapcare.fhir import search
-from kapcare.fhir.registry import ResourceType, register
+from kapcare.fhir.registry import Include, ResourceType, register
 from kapcare.fhir.resources.tokens import status_token
 
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
@@ -38,11 +38,12 @@ class ConsentType(ResourceType):
     )
     sorts = {"date": "signed_at"}
     default_sort = ("-signed_at",)
+    includes = (Include("patient", "Patient", lambda rows: [row.client for row in rows]),)
 
     def visible(self, access: ApiAccess) -> QuerySet[ConsentSignature]:
         return ConsentSignature.objects.filter(
             clinic_id=access.actor.clinic_id, client__in=clients_visible_to(access.actor)
-        ).select_related("document")
+        ).select_related("document", "client")
 
     def to_fhir(self, row: ConsentSignature) -> dict:
         document = f"{row.document.title}, version {row.document.version}"

@@ -15,7 +15,7 @@ from kapcare.clients.permissions import ClientAction, clients_visible_to
 from kapcare.courses.models import CourseStatus, CourseStatusChange, TreatmentCourse
 from kapcare.fhir import search
 from kapcare.fhir.errors import FhirError
-from kapcare.fhir.registry import ResourceType, register
+from kapcare.fhir.registry import Include, ResourceType, register
 
 COURSE_STATE = "urn:kapcare:course-state"
 CONDITION_SYSTEM = "urn:kapcare:condition"
@@ -84,13 +84,16 @@ class EpisodeOfCareType(ResourceType):
     )
     sorts = {"date": "opened_at", "status": "status"}
     default_sort = ("-opened_at",)
+    includes = (Include("patient", "Patient", lambda rows: [row.client for row in rows]),)
 
     def visible(self, access: ApiAccess) -> QuerySet[TreatmentCourse]:
         clinical = clients_visible_to(access.actor, ClientAction.VIEW_CLINICAL)
         history = CourseStatusChange.objects.order_by("changed_at", "id")
-        return TreatmentCourse.objects.filter(
-            clinic_id=access.actor.clinic_id, client__in=clinical
-        ).prefetch_related(Prefetch("history", queryset=history))
+        return (
+            TreatmentCourse.objects.filter(clinic_id=access.actor.clinic_id, client__in=clinical)
+            .select_related("client")
+            .prefetch_related(Prefetch("history", queryset=history))
+        )
 
     def to_fhir(self, row: TreatmentCourse) -> dict:
         period = {"start": row.opened_at.isoformat()}

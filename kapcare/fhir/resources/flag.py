@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.clients.permissions import ClientAction, clients_visible_to
 from kapcare.fhir import search
-from kapcare.fhir.registry import ResourceType, register
+from kapcare.fhir.registry import Include, ResourceType, register
 from kapcare.fhir.resources.tokens import status_token
 from kapcare.measures.models import RiskAlert
 
@@ -40,10 +40,13 @@ class FlagType(ResourceType):
     )
     sorts = {"date": "raised_at"}
     default_sort = ("-raised_at",)
+    includes = (Include("patient", "Patient", lambda rows: [row.client for row in rows]),)
 
     def visible(self, access: ApiAccess) -> QuerySet[RiskAlert]:
         clinical = clients_visible_to(access.actor, ClientAction.VIEW_CLINICAL)
-        return RiskAlert.objects.filter(clinic_id=access.actor.clinic_id, client__in=clinical)
+        return RiskAlert.objects.filter(
+            clinic_id=access.actor.clinic_id, client__in=clinical
+        ).select_related("client")
 
     def to_fhir(self, row: RiskAlert) -> dict:
         period = {"start": row.raised_at.isoformat()}
