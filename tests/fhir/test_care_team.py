@@ -41,7 +41,7 @@ def test_search_by_patient_and_participant(clinic, staff, client_record):
     both = search(http, "/fhir/CareTeam", {"participant": prescriber})
     assert sorted(ids(both, "CareTeam")) == sorted([str(client_record.pk), str(other.pk)])
     assert both["total"] == 2  # two roles on one team is still one team
-    therapist = f"Practitioner/{staff[Role.THERAPIST].pk}"
+    therapist = f"http://testserver/fhir/Practitioner/{staff[Role.THERAPIST].pk}"
     assert ids(search(http, "/fhir/CareTeam", {"participant": therapist}), "CareTeam") == [
         str(client_record.pk)
     ]
