@@ -27,8 +27,10 @@ def capability_statement(base: str) -> dict:
         }
         if rtype.profile:
             entry["profile"] = rtype.profile
-        if rtype.documentation:
-            entry["documentation"] = rtype.documentation
+        sorts = ", ".join(["_id", *rtype.sorts])
+        entry["documentation"] = " ".join(
+            part for part in (rtype.documentation, f"_sort: {sorts}.") if part
+        )
         if rtype.includes:
             entry["searchInclude"] = [f"{rtype.name}:{i.name}" for i in rtype.includes]
         resources.append(entry)

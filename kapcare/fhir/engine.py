@@ -102,8 +102,11 @@ def search(request: HttpRequest, access: ApiAccess, rtype: ResourceType, params:
     offset = _integer(params, "_offset", 0, MAX_OFFSET)
     order = _ordering(rtype, params)
     includes = [_include(rtype, access, name) for name in params.getlist("_include")]
-    total = rows.count()
-    page = list(rows.order_by(*order)[offset : offset + count]) if count else []
+    total = rows.count() if rtype.counts_total else None
+    # One row more than the page says whether there is a next page without counting them all.
+    fetched = list(rows.order_by(*order)[offset : offset + count + 1]) if count else []
+    page = fetched[:count]
+    more = len(fetched) > count
     entries = [_entry(request, rtype.resource(row), "match") for row in page]
     for include in includes:
         target = registry.get(include.target)
@@ -117,13 +120,14 @@ def search(request: HttpRequest, access: ApiAccess, rtype: ResourceType, params:
         outcome = {"resourceType": "OperationOutcome", "id": "warnings", "issue": warnings}
         entries.append({"resource": outcome, "search": {"mode": "outcome"}})
     _audit_page(request, access, rtype, page)
-    return {
+    bundle = {
         "resourceType": "Bundle",
         "type": "searchset",
         "total": total,
-        "link": _links(request, rtype, params, offset, count, total),
+        "link": _links(request, rtype, params, offset, count, more),
         "entry": entries,
     }
+    return {k: v for k, v in bundle.items() if v is not None}
 
 
 def _include(rtype: ResourceType, access: ApiAccess, name: str):
@@ -142,7 +146,7 @@ def _entry(request: HttpRequest, resource: dict, mode: str) -> dict:
     return {"fullUrl": full_url(request, resource), "resource": resource, "search": {"mode": mode}}
 
 
-def _links(request, rtype: ResourceType, params: QueryDict, offset: int, count: int, total: int):
+def _links(request, rtype: ResourceType, params: QueryDict, offset: int, count: int, more: bool):
     here = f"{base_url(request)}/{rtype.name}"
 
     def at(start: int) -> str:
@@ -151,7 +155,7 @@ def _links(request, rtype: ResourceType, params: QueryDict, offset: int, count: 
         return f"{here}?{urlencode(query)}"
 
     links = [{"relation": "self", "url": at(offset)}]
-    if count and offset + count < total and offset + count <= MAX_OFFSET:
+    if more and offset + count <= MAX_OFFSET:
         links.append({"relation": "next", "url": at(offset + count)})
     if count and offset > 0:
         links.append({"relation": "previous", "url": at(max(offset - count, 0))})

@@ -41,6 +41,9 @@ class ResourceType:
     sorts: ClassVar[dict[str, str]] = {}
     default_sort: ClassVar[tuple[str, ...]] = ("pk",)
     includes: ClassVar[tuple[Include, ...]] = ()
+    # False for a table too large to count on every page (the audit trail): the searchset
+    # Bundle leaves out `total` and has a next link whenever one more row exists.
+    counts_total: ClassVar[bool] = True
     # The extra interactions beyond read and search-type (e.g. "create").
     writes: ClassVar[tuple[str, ...]] = ()
 

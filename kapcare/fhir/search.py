@@ -78,7 +78,9 @@ def choice_token(name: str, documentation: str, field: str, codes: dict[str, str
 
 # --- reference: Type/id, id, or an absolute URL ending in Type/id -----------------------------
 
-_REFERENCE = re.compile(r"^(?:.*/)?(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
+# The prefix is lazy (`??`, `*?`): greedy, it would swallow the type of `Patient/1` and let a
+# reference to the wrong type through as a bare id.
+_REFERENCE = re.compile(r"^(?:.*?/)??(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
 
 
 def reference_id(value: str, resource_type: str, parameter: str) -> int | None:
