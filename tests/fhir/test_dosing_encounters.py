@@ -13,7 +13,7 @@ from kapcare.courses.services.notes import create_note, sign_note
 from kapcare.dosing import services
 from kapcare.dosing.models import DosingStatus
 from tests.api_helpers import bearer
-from tests.dosing.helpers import ago
+from tests.dosing.helpers import ago, in_monitoring
 from tests.factories import make_staff
 from tests.fhir.dosing_helpers import STATES, discharged, ids_of, read_resource, search_bundle
 from tests.pathway import actor
@@ -211,3 +211,24 @@ def test_encounters_only_for_clients_seen_clinically(clinic, staff, client_recor
         bearer(staff[Role.NURSE], clinic, "user/Patient.rs").get("/fhir/Encounter").status_code
         == 403
     )
+
+
+def test_the_prescriber_and_the_therapist_take_part(clinic, staff, client_record):
+    ctx = in_monitoring(clinic, staff, client_record)
+    session = ctx["session"]
+    services.save_session_note(
+        actor=actor(staff[Role.THERAPIST], clinic),
+        session=session,
+        prompts_offered="Breath, body scan.",
+        client_reports="Floating, calm.",
+        insights="Return to the image of the lake.",
+        based_on_revision=0,
+    )
+    http = bearer(staff[Role.THERAPIST], clinic, "user/Encounter.rs")
+
+    encounter, _ = read_resource(http, f"Encounter/dosing-{session.pk}", Encounter)
+
+    roles = {p.individual.reference: [t.text for t in p.type] for p in encounter.participant}
+    assert "Therapist (session note)" in roles[f"Practitioner/{staff[Role.THERAPIST].pk}"]
+    assert "Prescriber of the dose order" in roles[f"Practitioner/{staff[Role.PRESCRIBER].pk}"]
+    assert [h.status for h in encounter.statusHistory] == ["planned", "arrived", "in-progress"]
