@@ -78,7 +78,8 @@ def choice_token(name: str, documentation: str, field: str, codes: dict[str, str
 
 # --- reference: Type/id, id, or an absolute URL ending in Type/id -----------------------------
 
-_REFERENCE = re.compile(r"^(?:.*/)?(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
+# The base URL part is lazy, so a relative `Group/1` keeps its type (a greedy one swallowed it).
+_REFERENCE = re.compile(r"^(?:.*?/)??(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
 
 
 def reference_id(value: str, resource_type: str, parameter: str) -> int | None:
