@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import CharField, F, Q, Value
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
 
 from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.clients.permissions import ClientAction, clients_visible_to
@@ -138,7 +139,12 @@ def _parts(access: ApiAccess) -> tuple[Part, ...]:
             "obs_patient": F("client_id"),
             "obs_moment": F("completed_at"),
             "obs_category": _text(SURVEY["code"]),
-            "obs_loinc": KT("instrument__definition__loinc__total"),
+            # The definition's LOINC total code, as text (KT does not follow the relation, and
+            # an uncast key transform compares as JSON, which "44261-6" is not).
+            "obs_loinc": Cast(
+                KeyTextTransform("total", KeyTransform("loinc", "instrument__definition")),
+                CharField(),
+            ),
             "obs_local": F("instrument_code"),
         },
         where=Q(total__isnull=False),
