@@ -9,13 +9,15 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 
 from kapcare.accounts.actor import Actor
+from kapcare.accounts.api_tokens import access_for
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AuditAction, AuditEvent
 from kapcare.courses.services import open_course
 from kapcare.dosing.models import DosingSession, VitalSign
+from kapcare.fhir.resources.observation import ObservationType
 from kapcare.measures import services
 from kapcare.measures.services import active_definition
-from tests.api_helpers import bearer
+from tests.api_helpers import bearer, token_for
 from tests.factories import ClientFactory, put_on_team
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +237,10 @@ def test_capability_statement_lists_the_measures_types(db):
     assert {"name": "url", "type": "uri"}.items() <= next(
         p for p in resources["Questionnaire"]["searchParam"] if p["name"] == "url"
     ).items()
+
+
+def test_union_rows_iterate_every_observation_once(clinic, staff, client_record, recorded):
+    access = access_for(token_for(staff[Role.THERAPIST], clinic, "user/Observation.rs"))
+    rows = ObservationType().search_rows(access)
+    seen = [row.ident for row in rows.iterator(chunk_size=2)]
+    assert len(seen) == len(set(seen)) == rows.count() == 5

@@ -94,6 +94,25 @@ def test_every_instrument_validates_and_licensed_text_is_left_out(clinic, staff,
     assert cssrs["3"]["enableWhen"][0]["answerCoding"]["code"] == "1"
 
 
+def test_questionnaire_search_is_bounded(clinic, staff, instruments, django_assert_max_num_queries):
+    # A second, retired version of every instrument doubles the rows, not the queries.
+    for definition in instruments.values():
+        InstrumentDefinition.objects.create(
+            clinic=clinic,
+            code=definition.code,
+            version="0.9",
+            title=definition.title,
+            definition=definition.definition,
+            origin=definition.origin,
+            is_active=False,
+        )
+    http = bearer(staff[Role.THERAPIST], clinic, "user/Questionnaire.rs")
+    with django_assert_max_num_queries(8):
+        found = _entries(http, "/fhir/Questionnaire", {"_count": 50})
+    assert len(found) == 12
+    assert [r["status"] for r in found[:6]] == ["active"] * 6
+
+
 def test_item_text_appears_once_loaded_and_retired_versions_stay_readable(clinic, staff):
     ensure_shipped_instruments(clinic=clinic)
     ocir = InstrumentDefinition.objects.get(clinic=clinic, code="ocir")
