@@ -77,7 +77,7 @@ def filtered(request: HttpRequest, access: ApiAccess, rtype: ResourceType, param
     400 (the `handling=strict` behaviour) unless the client asked `Prefer: handling=lenient`,
     when they are reported as warnings instead."""
     known = rtype.all_params()
-    rows = rtype.visible(access)
+    rows = rtype.search_rows(access)
     warnings = []
     for key in params:
         if key in CONTROL:

@@ -19,6 +19,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.fhir.errors import FhirError
 from kapcare.fhir.search import SearchParam, ids
+from kapcare.fhir.union import UnionRows
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class ResourceType:
         """The rows of this type `access` may see (clinic, care team, role), ready to render
         with a bounded number of queries (select_related / prefetch_related)."""
         raise NotImplementedError
+
+    def search_rows(self, access: ApiAccess) -> QuerySet | UnionRows:
+        """The rows a search filters, counts, orders and pages: `visible`, unless the type is
+        drawn from several tables (it then returns a kapcare.fhir.union.UnionRows, and
+        overrides `read` too)."""
+        return self.visible(access)
 
     def to_fhir(self, row: Any) -> dict:
         """The resource as a plain dict; the engine validates it with fhir.resources."""

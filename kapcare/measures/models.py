@@ -32,7 +32,8 @@ Response — one completed (or incomplete) questionnaire. Append-only: a databas
         "ocd_only"), flags ({key: bool}, e.g. "provisional_ptsd_dsm5",
         "provisional_ptsd_cutpoint", "probable_ocd_total"), risk_level (C-SSRS triage:
         "", "none", "low", "moderate", "high"), scoring_params (the parameter values used),
-    completed_at, source (ResponseSource: "staff" | "link" | "portal"), entered_by (User or null).
+    completed_at, source (ResponseSource: "staff" | "link" | "portal" | "api"), entered_by (User;
+        null for "link" and "portal").
     Outcome statistics should use status="complete" rows and `total`.
 
 RiskAlert — a suicide-risk alert raised by a response (PHQ-9 item 9, positive C-SSRS).
@@ -262,6 +263,14 @@ class ResponseSource(models.TextChoices):
     STAFF = "staff", _("Entered by staff")
     LINK = "link", _("Filled in through a link")
     PORTAL = "portal", _("Filled in on the portal")
+    # Sent by another system (a measurement app, an EHR) through the FHIR API with a staff
+    # member's token: that staff member is the one who entered it, as with STAFF.
+    API = "api", _("Sent by another system")
+
+
+# Sources where a signed-in staff member (or their API token) records the answers: they need
+# permission to enter measures for the client, and they are the response's `entered_by`.
+STAFF_ENTERED_SOURCES = (ResponseSource.STAFF, ResponseSource.API)
 
 
 class RiskLevel(models.TextChoices):
@@ -342,7 +351,8 @@ class Response(models.Model):
                 name="incomplete_response_unscored",
             ),
             models.CheckConstraint(
-                condition=~models.Q(source="staff") | models.Q(entered_by__isnull=False),
+                condition=~models.Q(source__in=STAFF_ENTERED_SOURCES)
+                | models.Q(entered_by__isnull=False),
                 name="staff_response_has_author",
             ),
             models.UniqueConstraint(

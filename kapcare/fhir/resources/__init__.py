@@ -9,7 +9,10 @@ from kapcare.fhir.resources import (  # noqa: F401
     episode_of_care,
     flag,
     medication,
+    observation,
     organization,
     patient,
+    questionnaire,
+    questionnaire_response,
     staff,
 )

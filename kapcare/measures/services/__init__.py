@@ -24,6 +24,7 @@ from kapcare.courses.models import TreatmentCourse
 from kapcare.courses.selectors import current_course
 from kapcare.measures import scoring
 from kapcare.measures.models import (
+    STAFF_ENTERED_SOURCES,
     AssignmentStatus,
     InstrumentDefinition,
     MeasureAssignment,
@@ -99,11 +100,14 @@ def record_response(
     ask) raise ValidationError keyed by item field, and nothing is saved. Blank answers are
     allowed: the definition's missing-item rule decides whether the response is complete,
     prorated, or incomplete (and then it has no total)."""
-    if source == ResponseSource.STAFF and not can_enter_measures(actor, client):
+    staff_entered = source in STAFF_ENTERED_SOURCES
+    if staff_entered and not can_enter_measures(actor, client):
         raise PermissionDenied(_("You may not enter measures for this client."))
     if definition.clinic_id != client.clinic_id or not definition.is_active:
         raise ValidationError(_("This instrument is not in use at the client's clinic."))
-    if source != ResponseSource.STAFF and not definition.has_all_item_text:
+    # kapcare shows the client the questions only through a link or the portal, and cannot
+    # without their text; staff read it from the paper form, another system from its own.
+    if not staff_entered and not definition.has_all_item_text:
         raise ValidationError(_("This questionnaire's item text has not been loaded."))
     spec = definition.definition
     clean, errors = normalise_answers(spec, answers)
@@ -147,7 +151,7 @@ def record_response(
                 **result.response_fields(),
                 completed_at=completed_at,
                 source=source,
-                entered_by=actor.user if source == ResponseSource.STAFF else None,
+                entered_by=actor.user if staff_entered else None,
                 created_at=now,
             )
     except IntegrityError:
