@@ -15,7 +15,7 @@ SERVED = {
     "Consent", "Flag", "AuditEvent",
 }  # fmt: skip
 # A value of each search parameter type that is well formed, whatever it matches.
-SAMPLE = {"token": "x", "reference": "1", "date": "2026", "string": "a"}
+SAMPLE = {"token": "x", "reference": "1", "date": "2026", "string": "a", "uri": "urn:x"}
 
 
 def statement() -> dict:
