@@ -31,7 +31,7 @@ from tests.fhir.bulk_helpers import job_id, kick_off
 
 pytestmark = pytest.mark.django_db
 
-PEAK_BOUND = 40 * 1024 * 1024
+PEAK_BOUND = 8 * 1024 * 1024
 # QuestionnaireResponse is served once its mapping module is registered; until then the
 # export (and this test) covers Patient only.
 WITH_RESPONSES = "QuestionnaireResponse" in {t.name for t in registry.all_types()}
@@ -127,9 +127,14 @@ def test_export_of_ten_thousand_patients_runs_in_flat_memory(settings, clinic, s
     # Several files per type, so the split is exercised at scale too.
     settings.KAPCARE_FHIR_EXPORT_LINES_PER_FILE = 4_000
     http = bearer(staff[Role.CLINIC_ADMIN], clinic, "system/*.rs")
-    add_clients(clinic, 2_000, 0)
     if WITH_RESPONSES:
         ensure_shipped_instruments(clinic=clinic)
+    # A first, small export loads what any export loads once (model classes, caches), so the
+    # two measured runs compare the export's own memory.
+    add_clients(clinic, 20, 0)
+    export(http)
+    add_clients(clinic, 1_980, 20)
+    if WITH_RESPONSES:
         add_responses(clinic)
     small, small_peak, _ = export(http)
     add_clients(clinic, 8_000, 2_000)
