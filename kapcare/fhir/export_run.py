@@ -84,6 +84,10 @@ def remove_files(job: ExportJob) -> None:
         return
     for name in files:
         default_storage.delete(f"{job.folder}/{name}")
+    try:
+        default_storage.delete(job.folder)  # the emptied folder, on a disk storage
+    except OSError:  # pragma: no cover - a storage that keeps folders its own way
+        logger.info("Export folder %s left in place", job.folder)
 
 
 class NdjsonFiles:

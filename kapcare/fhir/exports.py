@@ -35,7 +35,9 @@ OPERATIONS.extend(
             "definition": f"{BULK_DATA}/export",
             "documentation": (
                 "GET [base]/$export with Prefer: respond-async; _type, _since, _outputFormat "
-                "(application/fhir+ndjson). A system/ token or a clinic admin's token."
+                "(application/fhir+ndjson). A system/ token or a clinic admin's token. _since "
+                "compares when a record last changed, or, for records never edited (a "
+                "correction is a new record), when it was created. Files expire after a day."
             ),
         },
         {

@@ -156,6 +156,19 @@ def test_clinician_sees_only_their_own_group(clinic, staff, client_record):
     assert http.get(f"/fhir/Group/{staff[Role.NURSE].pk}").status_code == 404
 
 
+@pytest.mark.parametrize("clinicians", [2, 12])
+def test_group_search_page_is_bounded(django_assert_max_num_queries, clinic, system, clinicians):
+    for _ in range(clinicians):
+        user = make_staff(clinic, Role.THERAPIST, mfa=False)
+        put_on_team(ClientFactory(clinic=clinic), user, Role.THERAPIST)
+    with django_assert_max_num_queries(12):
+        bundle = system.get("/fhir/Group", {"_count": 100}).json()
+    assert bundle["total"] == clinicians + 3  # and the fixture's therapist, prescriber, nurse
+    assert {e["resource"]["quantity"] for e in bundle["entry"]} == {0, 1}
+    for entry in bundle["entry"]:
+        Group.model_validate(entry["resource"])
+
+
 def test_files_split_at_the_line_limit(settings, clinic, system):
     settings.KAPCARE_FHIR_EXPORT_LINES_PER_FILE = 2
     for _ in range(5):
