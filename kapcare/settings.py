@@ -306,6 +306,12 @@ TASKS = {
     }
 }
 
+# --- FHIR Bulk Data ($export): files are kept this long, then `manage.py purge_fhir_exports`
+# (deploy/systemd/kapcare-purge-exports.timer) deletes them; a type's rows are split into files
+# of at most this many lines, so a client can fetch and load them piece by piece.
+KAPCARE_FHIR_EXPORT_HOURS = env.int("FHIR_EXPORT_HOURS", default=24)
+KAPCARE_FHIR_EXPORT_LINES_PER_FILE = env.int("FHIR_EXPORT_LINES_PER_FILE", default=100_000)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

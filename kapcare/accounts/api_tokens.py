@@ -156,9 +156,16 @@ def find_token(raw: str) -> ApiToken | None:
 def access_for(raw: str, **request_meta) -> ApiAccess:
     """The access a bearer token gives, or TokenRejected with a reason safe to show."""
     token = find_token(raw.strip())
-    now = timezone.now()
     if token is None:
         raise TokenRejected(_("The access token is not valid."))
+    return token_access(token, **request_meta)
+
+
+def token_access(token: ApiToken, *, touch: bool = True, **request_meta) -> ApiAccess:
+    """The access `token` gives now, or TokenRejected: the same checks as a request's, also
+    for work a token started that runs later (a Bulk Data export in a background task, which
+    passes touch=False: the token was not used then, so its last-used time stays)."""
+    now = timezone.now()
     if token.revoked_at is not None:
         raise TokenRejected(_("The access token has been revoked."))
     if token.expires_at <= now:
@@ -173,7 +180,7 @@ def access_for(raw: str, **request_meta) -> ApiAccess:
     scopes = ScopeSet.parse(token.scopes)
     if scopes.is_system and Role.CLINIC_ADMIN in roles:
         roles.add(INTEGRATION_READ)
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+    if touch and (token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     actor = Actor(

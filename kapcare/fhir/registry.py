@@ -9,10 +9,12 @@ registered by kapcare.fhir.apps.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -47,6 +49,16 @@ class ResourceType:
     counts_total: ClassVar[bool] = True
     # The extra interactions beyond read and search-type (e.g. "create").
     writes: ClassVar[tuple[str, ...]] = ()
+
+    # Bulk Data ($export). The field naming the client a row is about ("pk" for Patient), so
+    # Patient- and Group-level exports take each patient's rows; None for clinic-level types
+    # (Questionnaire, Group), which only a system-level export holds. "" = found from the
+    # model: its `client` field if it has one, else None.
+    patient_field: ClassVar[str | None] = ""
+    # The field `_since` compares: when a row last changed. "" = the model's first of
+    # SINCE_FIELDS; a model without an updated time uses when its row was created or recorded
+    # (such rows are not edited: a correction is a new row).
+    since_field: ClassVar[str] = ""
 
     def visible(self, access: ApiAccess) -> QuerySet:
         """The rows of this type `access` may see (clinic, care team, role), ready to render
@@ -86,12 +98,56 @@ class ResourceType:
             raise FhirError(404, f"{self.name}/{ident} is not known, or not visible to this token.")
         return row
 
+    def patient_path(self, access: ApiAccess) -> str | None:
+        if self.patient_field != "":
+            return self.patient_field
+        model = self.visible(access).model
+        return "client" if _has_field(model, "client") else None
+
+    def export_rows(
+        self,
+        access: ApiAccess,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        clients: QuerySet | None = None,
+    ) -> QuerySet:
+        """The rows a Bulk Data export of this type writes: the visible ones changed after
+        `since` and by `until` (the export's transactionTime), of `clients` only when given,
+        in primary-key order (an index scan, so the export can stream them). A type whose
+        rows come from several tables overrides this; without a change time `since` keeps all
+        rows (the client gets more, never fewer, than it asked for)."""
+        rows = self.visible(access)
+        stamp = self.since_field or next(
+            (f for f in SINCE_FIELDS if _has_field(rows.model, f)), None
+        )
+        if stamp and since is not None:
+            rows = rows.filter(**{f"{stamp}__gt": since})
+        if stamp and until is not None:
+            rows = rows.filter(**{f"{stamp}__lte": until})
+        if clients is not None:
+            path = self.patient_path(access)
+            rows = rows.filter(**{f"{path}__in": clients}) if path else rows.none()
+        return rows.order_by("pk")
+
     def resource(self, row: Any) -> dict:
         """The validated resource: fhir.resources (R4B) parses it, so a mapping that produces
         an invalid resource fails loudly in tests instead of reaching a client."""
         data = self.to_fhir(row)
         model = get_fhir_model_class(data["resourceType"])
         return model.model_validate(data).model_dump(mode="json", exclude_none=True)
+
+
+# `_since` compares the first of these a model has (ResourceType.since_field overrides).
+SINCE_FIELDS = ("updated_at", "created_at", "recorded_at")
+
+
+def _has_field(model: type[Model], name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 _TYPES: dict[str, ResourceType] = {}

@@ -8,6 +8,7 @@ from kapcare.fhir.resources import (  # noqa: F401
     encounter,
     episode_of_care,
     flag,
+    group,
     medication,
     observation,
     organization,

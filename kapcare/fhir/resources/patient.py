@@ -45,6 +45,7 @@ class PatientType(ResourceType):
         "_lastUpdated": "updated_at",
     }
     default_sort = ("last_name", "first_name")
+    patient_field = "pk"  # a Patient row is the client itself (Bulk Data Group exports)
 
     def visible(self, access: ApiAccess) -> QuerySet[Client]:
         return clients_visible_to(access.actor)
