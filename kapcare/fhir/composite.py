@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from kapcare.accounts.api_tokens import ApiAccess
 from kapcare.fhir.errors import FhirError
-from kapcare.fhir.registry import ResourceType
+from kapcare.fhir.registry import ResourceType, changed_between
 from kapcare.fhir.search import SearchParam
 
 
@@ -158,6 +158,19 @@ class Rows:
         return [Member(self.parts[i][0], found[(i, values[-1])]) for i, values in page]
 
 
+@dataclass(frozen=True)
+class ExportRows:
+    """Every part's rows for a Bulk Data export, one part after the other in primary-key
+    order, each streamed from the database (the export needs no cross-table order)."""
+
+    parts: list[tuple[Part, QuerySet]]
+
+    def iterator(self, chunk_size: int = 500):
+        for part, rows in self.parts:
+            for row in rows.order_by("pk").iterator(chunk_size=chunk_size):
+                yield Member(part, row)
+
+
 class CompositeType(ResourceType):
     """A resource type over several parts. Subclasses set `parts`, `params` (made with
     `spread`, one per name every part's `params` has) and `sorts` (name → the same name)."""
@@ -189,6 +202,18 @@ class CompositeType(ResourceType):
                 if row is not None:
                     return Member(part, row)
         raise FhirError(404, f"{self.name}/{ident} is not known, or not visible to this token.")
+
+    def patient_path(self, access: ApiAccess) -> str | None:
+        return "client"  # every part is about one client
+
+    def export_rows(self, access: ApiAccess, *, since=None, until=None, clients=None) -> Any:
+        parts = []
+        for part in self.parts:
+            rows = changed_between(part.rows(access), since, until)
+            if clients is not None:
+                rows = rows.filter(client__in=clients)
+            parts.append((part, rows))
+        return ExportRows(parts)
 
     def to_fhir(self, member: Member) -> dict:
         body = member.part.to_fhir(member.row)

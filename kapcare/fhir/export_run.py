@@ -146,6 +146,11 @@ def _still_running(job: ExportJob, progress: str) -> None:
         raise Cancelled
 
 
+def _ident(row) -> object:
+    """A row's id for the error file (a multi-table type's row wraps its table's row)."""
+    return getattr(row, "pk", None) or getattr(getattr(row, "row", None), "pk", "?")
+
+
 def _export_type(
     job: ExportJob, access: ApiAccess, name: str, errors: NdjsonFiles, tally: ClientTally
 ) -> list[dict]:
@@ -158,10 +163,17 @@ def _export_type(
             files.write(resource_line(rtype, row))
             tally.add(rtype.client_id(row))
         except ModelInvalid as error:
-            logger.warning("Export %s: %s/%s does not validate: %s", job.pk, name, row.pk, error)
+            logger.warning(
+                "Export %s: %s/%s does not validate: %s", job.pk, name, _ident(row), error
+            )
             errors.write(
                 operation_outcome(
-                    [issue("processing", f"{name}/{row.pk} could not be exported: it is invalid.")]
+                    [
+                        issue(
+                            "processing",
+                            f"{name}/{_ident(row)} could not be exported: it is invalid.",
+                        )
+                    ]
                 )
             )
         if seen % CHUNK == 0:

@@ -117,14 +117,7 @@ class ResourceType:
         in primary-key order (an index scan, so the export can stream them). A type whose
         rows come from several tables overrides this; without a change time `since` keeps all
         rows (the client gets more, never fewer, than it asked for)."""
-        rows = self.visible(access)
-        stamp = self.since_field or next(
-            (f for f in SINCE_FIELDS if _has_field(rows.model, f)), None
-        )
-        if stamp and since is not None:
-            rows = rows.filter(**{f"{stamp}__gt": since})
-        if stamp and until is not None:
-            rows = rows.filter(**{f"{stamp}__lte": until})
+        rows = changed_between(self.visible(access), since, until, self.since_field)
         if clients is not None:
             path = self.patient_path(access)
             rows = rows.filter(**{f"{path}__in": clients}) if path else rows.none()
@@ -140,6 +133,19 @@ class ResourceType:
 
 # `_since` compares the first of these a model has (ResourceType.since_field overrides).
 SINCE_FIELDS = ("updated_at", "created_at", "recorded_at")
+
+
+def changed_between(
+    rows: QuerySet, since: dt.datetime | None, until: dt.datetime | None, field: str = ""
+) -> QuerySet:
+    """`rows` changed after `since` and by `until`, by `field` or the first of SINCE_FIELDS
+    the model has; a model with neither keeps every row (more, never fewer, than asked)."""
+    stamp = field or next((f for f in SINCE_FIELDS if _has_field(rows.model, f)), None)
+    if stamp and since is not None:
+        rows = rows.filter(**{f"{stamp}__gt": since})
+    if stamp and until is not None:
+        rows = rows.filter(**{f"{stamp}__lte": until})
+    return rows
 
 
 def _has_field(model: type[Model], name: str) -> bool:

@@ -87,6 +87,9 @@ class AuditEventType(ResourceType):
         "The clinic's audit trail, newest first, for clinic admins (as the audit log page). "
         "Searches are not counted (no Bundle.total): follow the next link."
     )
+    # Who looked at a record is the clinic's trail, not the patient's data: only a
+    # system-level export (a clinic admin's system/ token) holds it.
+    patient_field = None
     params = (
         search.date("date", "When it happened.", "occurred_at"),
         search.reference(

@@ -232,6 +232,21 @@ class ObservationType(ResourceType):
     def search_rows(self, access: ApiAccess) -> UnionRows:
         return UnionRows(_parts(access), ObservationRow)
 
+    def patient_path(self, access: ApiAccess) -> str | None:
+        return "obs_patient"
+
+    def export_rows(self, access: ApiAccess, *, since=None, until=None, clients=None) -> Any:
+        """Readings and totals are never edited (a correction is a new row), so the time
+        they were completed or measured is their change time for `_since`."""
+        rows = self.search_rows(access).order_by("pk")
+        if since is not None:
+            rows = rows.filter(Q(obs_moment__gt=since))
+        if until is not None:
+            rows = rows.filter(Q(obs_moment__lte=until))
+        if clients is not None:
+            rows = rows.filter(Q(obs_patient__in=clients.values("pk")))
+        return rows
+
     def read(self, access: ApiAccess, ident: str) -> ObservationRow:
         found = _kind_and_key(ident)
         rows = self.search_rows(access).filter(_ids([ident]))[0:1] if found else []
