@@ -3,12 +3,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from kapcare.api import views
+from kapcare.api import clinical_views, ledger_views, views
 
 app_name = "api"
 
 router = DefaultRouter()
 router.register("clients", views.ClientViewSet, basename="client")
+router.register("care-team-members", views.CareTeamMemberViewSet, basename="care-team-member")
+router.register("courses", clinical_views.CourseViewSet, basename="course")
+router.register(
+    "instrument-definitions",
+    clinical_views.InstrumentDefinitionViewSet,
+    basename="instrument-definition",
+)
+router.register(
+    "measure-assignments", clinical_views.MeasureAssignmentViewSet, basename="measure-assignment"
+)
+router.register("responses", clinical_views.ResponseViewSet, basename="response")
+router.register("risk-alerts", clinical_views.RiskAlertViewSet, basename="risk-alert")
+router.register("dosing-sessions", clinical_views.DosingSessionViewSet, basename="dosing-session")
+router.register("ledger-entries", ledger_views.LedgerEntryViewSet, basename="ledger-entry")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
