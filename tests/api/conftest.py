@@ -28,12 +28,11 @@ def instruments(clinic):
     return {d.code: d for d in InstrumentDefinition.objects.filter(clinic=clinic, is_active=True)}
 
 
-def clinical_client(clinic, staff, instruments, *, item9: int = 1, team_role=Role.THERAPIST):
-    """A client on the therapist's care team with an open course, a PHQ-9 (item 9 answered
+def clinical_client(clinic, therapist, instruments, *, item9: int = 1):
+    """A client on `therapist`'s care team with an open course, a PHQ-9 (item 9 answered
     `item9`, so by default with a risk alert) and a scheduled dosing session."""
-    therapist = staff[team_role]
     client = ClientFactory(clinic=clinic)
-    put_on_team(client, therapist, team_role)
+    put_on_team(client, therapist, Role.THERAPIST)
     actor = Actor.for_user(therapist, clinic)
     course = open_course(actor=actor, client=client, condition="depression")
     record_response(actor=actor, client=client, definition=instruments["phq9"], answers=phq9(item9))
@@ -49,7 +48,7 @@ def clinical_client(clinic, staff, instruments, *, item9: int = 1, team_role=Rol
 
 @pytest.fixture
 def make_clinical_client(clinic, staff, instruments):
-    def make(**options):
-        return clinical_client(clinic, staff, instruments, **options)
+    def make(therapist=None, **options):
+        return clinical_client(clinic, therapist or staff[Role.THERAPIST], instruments, **options)
 
     return make
