@@ -9,7 +9,13 @@ from rest_framework import serializers
 from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing.models import DosingSession
 from kapcare.ledger.models import LedgerEntry
-from kapcare.measures.models import InstrumentDefinition, MeasureAssignment, Response, RiskAlert
+from kapcare.measures.models import (
+    InstrumentDefinition,
+    MeasureAssignment,
+    Response,
+    RiskAlert,
+    RiskLevel,
+)
 
 
 def _read_only(model, names):
@@ -60,6 +66,8 @@ class ResponseSerializer(serializers.ModelSerializer):
     )
     subscales = serializers.JSONField(read_only=True)
     flags = serializers.JSONField(read_only=True)
+    # Blank when the instrument rates no risk: the schema must say so.
+    risk_level = serializers.ChoiceField(RiskLevel.choices, allow_blank=True, read_only=True)
 
     Meta = _read_only(
         Response,
@@ -90,6 +98,7 @@ class ResponseSerializer(serializers.ModelSerializer):
 
 class RiskAlertSerializer(serializers.ModelSerializer):
     is_open = serializers.SerializerMethodField()
+    level = serializers.ChoiceField(RiskLevel.choices, allow_blank=True, read_only=True)
 
     Meta = _read_only(
         RiskAlert,

@@ -72,7 +72,8 @@ def error_response(status_code: int, code: str, message: str) -> Response:
 EDGE_CODES = {400: "invalid", 413: "too_large"}
 
 
-def edge_error(status_code: int, message: str) -> JsonResponse:
-    """The error shape for a request refused before it reaches DRF (NUL, oversized body)."""
-    code = EDGE_CODES.get(status_code, "error")
+def edge_error(status_code: int, message: str, code: str = "") -> JsonResponse:
+    """The error shape for a request refused before it reaches DRF (NUL, oversized body, no
+    such endpoint)."""
+    code = code or EDGE_CODES.get(status_code, "error")
     return JsonResponse(error_body(status_code, code, message), status=status_code)

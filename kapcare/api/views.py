@@ -3,8 +3,11 @@ permission rules), call the same services as the UI's pages, render."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -12,6 +15,7 @@ from rest_framework.response import Response
 
 from kapcare.accounts.selectors import clinic_staff
 from kapcare.api import scopes
+from kapcare.api.errors import edge_error
 from kapcare.api.mixins import AuditedReadMixin, ClientFilter, FilteredMixin
 from kapcare.api.serializers import (
     CareTeamMemberInput,
@@ -35,6 +39,12 @@ class ClientListFilter(serializers.Serializer):
         required=False, max_length=100, help_text="Words of the name, e-mail or phone."
     )
     status = serializers.ChoiceField(choices=ClientStatus.choices, required=False)
+
+
+@csrf_exempt
+@login_not_required
+def no_such_endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return edge_error(404, _("No such endpoint: %(path)s") % {"path": request.path}, "not_found")
 
 
 def _form_errors(form) -> ValidationError:
