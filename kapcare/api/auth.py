@@ -57,7 +57,9 @@ class HasScope(permissions.BasePermission):
     def has_permission(self, request: Request, view) -> bool:
         if not isinstance(request.auth, ApiAccess):
             return False
-        resource = view.scope_resource
+        resource = getattr(view, "scope_resource", None)
+        if resource is None:  # a view that names no resource is closed, not open
+            return False
         permission = needed_permission(request, view)
         if request.auth.allows(resource, permission):
             return True

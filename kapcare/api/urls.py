@@ -1,13 +1,14 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from kapcare.api import clinical_views, ledger_views, views
 
 app_name = "api"
 
-router = DefaultRouter()
+# SimpleRouter: no browsable root view and no .json suffixes; the schema lists the endpoints.
+router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
 router.register("care-team-members", views.CareTeamMemberViewSet, basename="care-team-member")
 router.register("courses", clinical_views.CourseViewSet, basename="course")
@@ -29,7 +30,11 @@ urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
-        login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        login_not_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html"
+            )
+        ),
         name="docs",
     ),
     # Anything else under /api/ is a JSON 404 too, not the staff site's HTML page.

@@ -38,8 +38,11 @@ def test_nul_and_oversized_bodies_get_the_apis_error_shape(clinic, staff, settin
 
 
 def test_unknown_api_path_is_a_json_404(clinic, staff):
-    missing = bearer(staff[Role.THERAPIST], clinic).get("/api/v1/no-such/1.5/")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    http = bearer(staff[Role.THERAPIST], clinic)
+    for path in ("/api/v1/no-such/1.5/", "/api/v1/", "/api/", "/api/v1/clients.json"):
+        missing = http.get(path)
+        assert missing.status_code == 404, path
+        assert missing.json()["error"]["code"] == "not_found"
 
 
 def test_unauthenticated_is_401_in_the_error_shape(db, client):
@@ -76,7 +79,8 @@ def test_swagger_ui_loads_its_assets_locally_under_the_csp(client):
     assert "script-src 'self'" in csp and "cdn" not in page.content.decode().lower()
     sources = re.findall(r'<script[^>]+src="([^"]+)"', page.content.decode())
     assert sources and all(s.startswith("/") for s in sources)
-    assert "<script>" not in page.content.decode()  # no inline script: the CSP forbids it
+    # No inline script or style: the CSP forbids both.
+    assert "<script>" not in page.content.decode() and "<style" not in page.content.decode()
     for source in sources:
         asset = client.get(source)
         assert asset.status_code == 200, source
