@@ -186,3 +186,16 @@ def test_response_filters(clinic, staff, make_clinical_client):
     assert http.get("/api/v1/dosing-sessions/?status=nope").status_code == 400
     defs = http.get("/api/v1/instrument-definitions/").json()["results"]
     assert "phq9" in {d["code"] for d in defs}
+
+
+def test_a_system_token_reads_the_whole_clinic_and_writes_nothing(
+    clinic, staff, make_clinical_client
+):
+    mine = make_clinical_client(item9=0)
+    other = make_clinical_client(therapist=make_staff(clinic, Role.THERAPIST), item9=0)
+    integration = bearer(staff[Role.CLINIC_ADMIN], clinic, "system/*.rs")
+    assert client_ids(integration.get("/api/v1/responses/")) == {mine.pk, other.pk}
+    body = {"client": mine.pk, "instrument": "phq9", "answers": phq9()}
+    before = Response.objects.count()
+    refused = integration.post("/api/v1/responses/", body, content_type="application/json")
+    assert refused.status_code == 403 and Response.objects.count() == before
