@@ -32,12 +32,8 @@ def test_front_desk_registers_and_edits_a_client_through_the_service(clinic, sta
         f"/api/v1/clients/{client.pk}/", {"phone": "555-0100"}, content_type="application/json"
     )
     assert edited.status_code == 200 and edited.json()["phone"] == "555-0100"
-    assert AuditEvent.objects.get(action=AuditAction.UPDATE, client=client).details == {
-        "fields": ["phone"],
-        "api_token_id": AuditEvent.objects.filter(action=AuditAction.UPDATE)
-        .get()
-        .details["api_token_id"],
-    }
+    changed = AuditEvent.objects.get(action=AuditAction.UPDATE, client=client)
+    assert changed.details["fields"] == ["phone"] and changed.details["api_token_id"]
 
 
 @pytest.mark.parametrize(
