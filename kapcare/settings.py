@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "kapcare.api.pagination.ApiCursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kapcare.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "kapcare.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -348,4 +348,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each record's status is its own choice set; name them after the record.
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "kapcare.clients.models.ClientStatus",
+        "CourseStatusEnum": "kapcare.courses.models.CourseStatus",
+        "AssignmentStatusEnum": "kapcare.measures.models.AssignmentStatus",
+        "ResponseStatusEnum": "kapcare.measures.models.ResponseStatus",
+        "RiskLevelEnum": "kapcare.measures.models.RiskLevel",
+        "DosingStatusEnum": "kapcare.dosing.models.status.DosingStatus",
+    },
 }

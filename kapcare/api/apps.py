@@ -8,6 +8,10 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from kapcare.accounts.scopes import KNOWN_RESOURCES
+        from kapcare.api import schema  # noqa: F401  (registers the bearer-token scheme)
+        from kapcare.api.errors import edge_error
         from kapcare.api.scopes import REST_RESOURCES
+        from kapcare.core.middleware import register_edge_responder
 
         KNOWN_RESOURCES.update(REST_RESOURCES)
+        register_edge_responder("/api/", edge_error)

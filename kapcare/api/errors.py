@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -66,3 +66,14 @@ def exception_handler(exc, context):
 
 def error_response(status_code: int, code: str, message: str) -> Response:
     return Response(error_body(status_code, code, message), status=status_code)
+
+
+# The code a refusal at the edge (kapcare.core.middleware) carries, by status.
+EDGE_CODES = {400: "invalid", 413: "too_large"}
+
+
+def edge_error(status_code: int, message: str, code: str = "") -> JsonResponse:
+    """The error shape for a request refused before it reaches DRF (NUL, oversized body, no
+    such endpoint)."""
+    code = code or EDGE_CODES.get(status_code, "error")
+    return JsonResponse(error_body(status_code, code, message), status=status_code)

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from kapcare.clients.models import CareTeamMember, Client
+from kapcare.clients.models import CARE_TEAM_ROLES, CareTeamMember, Client
+from kapcare.clients.services import CLIENT_FIELDS
 
 
 class CareTeamMemberSerializer(serializers.ModelSerializer):
@@ -32,3 +33,17 @@ class ClientSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "status", "created_at", "updated_at"]
+
+
+class ClientWriteSerializer(serializers.ModelSerializer):
+    """The body of a client registration or edit: the fields staff set in the UI's form."""
+
+    class Meta:
+        model = Client
+        fields = list(CLIENT_FIELDS)
+
+
+class CareTeamMemberInput(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    user = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in CARE_TEAM_ROLES])

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
+
+# (status, message) -> response, by path prefix: an API answers refusals at the edge in its own
+# error shape (JSON on /api/, OperationOutcome on /fhir/), since its clients parse nothing else.
+# Filled by those apps' AppConfig.ready; core never imports them.
+EdgeResponder = Callable[[int, str], HttpResponse]
+EDGE_RESPONDERS: dict[str, EdgeResponder] = {}
+
+
+def register_edge_responder(path_prefix: str, responder: EdgeResponder) -> None:
+    EDGE_RESPONDERS[path_prefix] = responder
+
+
+def _responder_for(path: str) -> EdgeResponder | None:
+    for prefix, responder in EDGE_RESPONDERS.items():
+        if path.startswith(prefix):
+            return responder
+    return None
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _any_nul(values: Iterable[object]) -> bool:
@@ -46,15 +72,28 @@ def request_has_nul(request: HttpRequest) -> bool:
 
 
 class RejectNulMiddleware:
-    """Answer 400 to any request carrying a NUL character, before any view or audit row."""
+    """Answer 400 to any request carrying a NUL character, before any view or audit row; under
+    a registered API prefix also 413 to a body over DATA_UPLOAD_MAX_MEMORY_SIZE, in that
+    API's error shape (elsewhere Django's own 400 answers an oversized form)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request_has_nul(request):
-            return HttpResponseBadRequest(
-                _("The request holds a character that is not allowed (NUL)."),
-                content_type="text/plain; charset=utf-8",
-            )
+        responder = _responder_for(request.path_info)
+        if responder is not None:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if limit is not None and _declared_length(request) > limit:
+                return responder(413, _("The request body is too large."))
+        try:
+            has_nul = request_has_nul(request)
+        except RequestDataTooBig:
+            if responder is None:
+                raise
+            return responder(413, _("The request body is too large."))
+        if has_nul:
+            message = _("The request holds a character that is not allowed (NUL).")
+            if responder is not None:
+                return responder(400, message)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
