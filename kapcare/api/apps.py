@@ -8,6 +8,9 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from kapcare.accounts.scopes import KNOWN_RESOURCES
+        from kapcare.accounts.staff_sections import register_staff_section
         from kapcare.api.scopes import REST_RESOURCES
+        from kapcare.api.token_views import staff_tokens_section
 
         KNOWN_RESOURCES.update(REST_RESOURCES)
+        register_staff_section(staff_tokens_section)
