@@ -1,5 +1,6 @@
 """`manage.py issue_api_token` and `revoke_api_token`: the operator's way to issue and revoke."""
 
+import shlex
 from io import StringIO
 
 import pytest
@@ -138,3 +139,12 @@ def test_revoke_by_token_prefix_or_id(clinic, staff, client_record, how):
 def test_revoke_an_unknown_token_is_refused(clinic, args, reason):
     with pytest.raises(CommandError, match=reason):
         revoke(*args)
+
+
+def test_the_demo_loader_prints_a_command_that_issues_a_working_token(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "issue_api_token" in line)
+    raw = last_word(issue(*shlex.split(line.split("manage.py issue_api_token", 1)[1])))
+    assert Bearer(raw).get("/fhir/Patient?family=Collins").json()["total"] == 1
