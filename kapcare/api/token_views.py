@@ -99,9 +99,9 @@ STAFF_SECTION_TOKENS = 10
 def staff_tokens_section(request: HttpRequest, actor: Actor, member) -> tuple[str, dict]:
     """Registered in ApiConfig.ready as a section of the staff page: the tokens acting as this
     member (a bounded few, the newest first; the tokens page has them all)."""
-    tokens = clinic_tokens(actor.clinic).filter(user=member)
+    tokens = list(clinic_tokens(actor.clinic).filter(user=member)[: STAFF_SECTION_TOKENS + 1])
     return "api/tokens/_staff_section.html", {
-        "tokens": list(tokens[:STAFF_SECTION_TOKENS]),
-        "total": tokens.count(),
+        "tokens": tokens[:STAFF_SECTION_TOKENS],
+        "more": len(tokens) > STAFF_SECTION_TOKENS,
         "now": timezone.now(),
     }

@@ -180,6 +180,11 @@ def test_the_staff_page_names_the_tokens_acting_as_the_member(as_admin, clinic, 
     assert "Outcomes export" in page and LIST in page
     other = as_admin.get(reverse("staff:detail", args=[staff[Role.NURSE].pk])).content.decode()
     assert "Outcomes export" not in other
+    assert "More on the API tokens page" not in page
+    _tokens(clinic, staff[Role.THERAPIST], 10)
+    page = as_admin.get(reverse("staff:detail", args=[staff[Role.THERAPIST].pk])).content.decode()
+    assert "More on the API tokens page" in page
+    assert "Outcomes export" not in page  # the oldest, past the first ten
 
 
 def test_the_clinic_menu_links_the_page_for_admins_only(as_admin, staff):
