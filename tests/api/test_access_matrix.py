@@ -9,7 +9,8 @@ Two parts:
 - Every registered FHIR type (kapcare.fhir.registry, which other parts of issue 13 extend), in
   the demo clinic, for a token of each demo role and of a therapist on no care team: every row a
   search returns is about a client the user may see (ResourceType.client_id) and names no other
-  Patient; every row about a client they may not see is 404 (or 403) when read by id.
+  Patient; every row about a client they may not see is 404 (or 403) when read by id; and a
+  type the API creates refuses a resource about a client they may not see, saving nothing.
 """
 
 import re
@@ -138,7 +139,7 @@ def demo_world(other_clinic):
     Membership.objects.create(clinic=other_clinic, user=staff["therapist"], role=Role.THERAPIST)
     put_on_team(foreign, staff["therapist"], Role.THERAPIST)
     admin = make_staff(clinic, Role.CLINIC_ADMIN)
-    return clinic, staff, access_for(token_for(admin, clinic, "system/*.rs"))
+    return clinic, staff, access_for(token_for(admin, clinic, "system/*.rs")), foreign
 
 
 PERSONAS = ("therapist", "therapist2", "prescriber", "nurse", "frontdesk", "admin", "no_team")
@@ -174,10 +175,50 @@ def _leaks(rtype, http: Bearer, access, visible: set[int], clinic_wide) -> tuple
     return leaks, checked
 
 
+def _with_patient(value, patient_id: int):
+    """`value` with every Patient reference pointing at `patient_id` instead."""
+    if isinstance(value, dict):
+        return {
+            key: f"Patient/{patient_id}"
+            if key == "reference" and isinstance(inner, str) and PATIENT_REFERENCE.match(inner)
+            else _with_patient(inner, patient_id)
+            for key, inner in value.items()
+        }
+    if isinstance(value, list):
+        return [_with_patient(inner, patient_id) for inner in value]
+    return value
+
+
+def _write_leaks(rtype, http: Bearer, clinic_wide, hidden: list[int]) -> tuple[list[str], int]:
+    """A type the API creates: a resource shaped like one kapcare made, about a client the user
+    may not see, is refused (4xx) and saves nothing."""
+    if "create" not in rtype.writes:
+        return [], 0
+    model_rows = rtype.visible(clinic_wide)
+    sample = model_rows.first()
+    if sample is None:
+        return [f"{rtype.name}: the demo has no row to shape a create from"], 0
+    body = {k: v for k, v in rtype.to_fhir(sample).items() if k not in ("id", "meta")}
+    leaks, checked = [], 0
+    for patient_id in hidden:
+        before = model_rows.model._default_manager.count()
+        response = http.post(
+            f"/fhir/{rtype.name}",
+            _with_patient(body, patient_id),
+            content_type="application/fhir+json",
+        )
+        if not 400 <= response.status_code < 500:
+            leaks.append(f"{rtype.name} create about Patient/{patient_id}: {response.status_code}")
+        if model_rows.model._default_manager.count() != before:
+            leaks.append(f"{rtype.name} create about Patient/{patient_id} saved a row")
+        checked += 1
+    return leaks, checked
+
+
 def test_every_fhir_type_shows_only_the_users_clients(demo_world):
     # given the demo clinic and a `user/*.cruds` token for each demo role and for a therapist
     # on no care team (one world for all of them: loading the demo is the slow part)
-    clinic, staff, clinic_wide = demo_world
+    clinic, staff, clinic_wide, foreign = demo_world
     leaks, checked = [], {}
     for who in PERSONAS:
         raw = token_for(staff[who], clinic, "user/*.cruds")
@@ -185,11 +226,14 @@ def test_every_fhir_type_shows_only_the_users_clients(demo_world):
         visible = set(clients_visible_to(access.actor).values_list("pk", flat=True))
         if who == "no_team":
             assert visible == set()
-        # when each searches and reads every registered type, then nothing leaks
+        unseen = clients_visible_to(clinic_wide.actor).exclude(pk__in=visible)
+        hidden = [foreign.pk, *unseen.values_list("pk", flat=True)[:1]]
+        # when each searches, reads and creates every registered type, then nothing leaks
         for rtype in registry.all_types():
             found, count = _leaks(rtype, Bearer(raw), access, visible, clinic_wide)
-            leaks += [f"{who}: {leak}" for leak in found]
-            checked[who] = checked.get(who, 0) + count
+            written, tried = _write_leaks(rtype, Bearer(raw), clinic_wide, hidden)
+            leaks += [f"{who}: {leak}" for leak in found + written]
+            checked[who] = checked.get(who, 0) + count + tried
     assert not leaks, "\n".join(leaks)
     # and the check saw rows: everyone either sees clients or is refused some
     assert all(checked.values()), checked
