@@ -33,6 +33,7 @@ urlpatterns = [
     path("dosing/", include("kapcare.dosing.clinic_urls")),
     path("protocols/dosing/", include("kapcare.dosing.protocol_urls")),
     path("ledger/", include("kapcare.ledger.urls")),
+    path("api-tokens/", include("kapcare.api.token_urls")),
     path("api/", include("kapcare.api.urls")),
     path("fhir/", include("kapcare.fhir.urls")),
 ]

@@ -43,6 +43,7 @@ STAFF_TARGETS = (STAFF_TARGET_EMAIL, DEACTIVATED_EMAIL, INVITEE_EMAIL)
 
 def build_world() -> World:
     from kapcare.accounts.actor import Actor
+    from kapcare.accounts.api_tokens import issue_token
     from kapcare.accounts.models import Clinic, Membership, Role
     from kapcare.accounts.staff_services import deactivate_staff_member, invite_staff_member
     from kapcare.clients.models import CareTeamMember, Client
@@ -160,6 +161,8 @@ def build_world() -> World:
         roles=[Role.NURSE],
         site_url="http://testserver",
     )
+    # An API token the tokens page offers to revoke.
+    issue_token(actor=admin, user=demo["therapist"], scopes="user/*.rs", label="Fuzz world token")
     return World(
         clinic=clinic, omni=omni, demo=demo, bystander=demo["frontdesk"], unenrolled=unenrolled
     )
@@ -207,7 +210,7 @@ def url_specs() -> list[UrlSpec]:
 
 
 def _models():
-    from kapcare.accounts.models import User
+    from kapcare.accounts.models import ApiToken, User
     from kapcare.clients.models import CareTeamMember, Client, Inquiry
     from kapcare.consent.models import ConsentDocument
     from kapcare.courses.models import ClinicalNote
@@ -263,6 +266,7 @@ def _models():
         "user_id": User,
         "request_id": ReviewRequest,
         "vital_id": VitalSign,
+        "token_id": ApiToken,
     }
 
 

@@ -24,3 +24,9 @@ class Command(BaseCommand):
         out.write("")
         out.write("Second step: print the current 6-digit code with")
         out.write("  .venv/bin/python manage.py demo_totp therapist@demo.kapcare.test")
+        out.write("")
+        out.write("API token for another system (README: Connect another system):")
+        out.write(
+            "  .venv/bin/python manage.py issue_api_token --user therapist@demo.kapcare.test "
+            '--scopes "user/*.rs"'
+        )
