@@ -28,7 +28,12 @@ from kapcare.courses.models import CourseStatus, TreatmentCourse
 from kapcare.dosing.models.status import DosingStatus
 from kapcare.dosing.permissions import sessions_visible_to
 from kapcare.measures import services as measure_services
-from kapcare.measures.models import AssignmentStatus, MeasureAssignment, RiskAlert
+from kapcare.measures.models import (
+    AssignmentStatus,
+    MeasureAssignment,
+    ResponseSource,
+    RiskAlert,
+)
 from kapcare.measures.models import Response as MeasureResponse
 from kapcare.measures.selectors import clinic_definitions
 from kapcare.measures.services.alerts import acknowledge_alert
@@ -105,8 +110,9 @@ class ResponseFilter(ClientFilter, DateRangeFilter):
     create=extend_schema(request=ResponseInput, responses={201: ResponseSerializer}),
 )
 class ResponseViewSet(ClinicalMixin, mixins.CreateModelMixin, *ReadOnly):
-    """Questionnaire responses, scored. Recording one is staff entry in the clinic: the same
-    service, scoring, validation and risk alerts (a PHQ-9 with item 9 ≥ 1 raises one)."""
+    """Questionnaire responses, scored. Recording one goes through the clinic's own service:
+    the same permission, scoring, validation and risk alerts (a PHQ-9 with item 9 ≥ 1 raises
+    one), marked as sent by another system."""
 
     scope_resource = scopes.QUESTIONNAIRE_RESPONSE
     serializer_class = ResponseSerializer
@@ -142,6 +148,9 @@ class ResponseViewSet(ClinicalMixin, mixins.CreateModelMixin, *ReadOnly):
             client=client,
             definition=definition,
             answers=entry["answers"],
+            # Sent by another system with a staff member's token, as through FHIR: the same
+            # permission as entry in the clinic, and the record says where it came from.
+            source=ResponseSource.API,
             completed_at=entry.get("completed_at"),
         )
         return Response(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
