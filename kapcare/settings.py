@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kapcare.measures",
     "kapcare.outcomes",
+    "kapcare.scheduling",
     "kapcare.ledger",
     "kapcare.home",
     "rest_framework",

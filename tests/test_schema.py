@@ -32,6 +32,7 @@ REACHED_WITHOUT_CLINIC_ID = {
     "courses.NoteCosignature": "a cosignature of one note, read only with the note",
     "dosing.SessionStatusChange": "the history of one dosing session, read only with it",
     "outcomes.InstrumentOutcomeSettings": "a row of one versioned OutcomeSettings",
+    "scheduling.AppointmentStatusChange": "the history of one appointment, read only with it",
     "screening.ContraindicationRule": "a rule of one versioned screening protocol",
 }
 
@@ -56,12 +57,15 @@ UNIQUE_WITHIN_A_CLINIC_OWNED_PARENT = {
     ("measures.Response", ("assignment",)),
     ("measures.RiskAlert", ("response", "rule")),
     ("outcomes.InstrumentOutcomeSettings", ("settings", "instrument_code")),
+    ("scheduling.Appointment", ("dosing_session",)),
+    ("scheduling.ReminderPreference", ("client",)),
     ("screening.ContraindicationRule", ("protocol", "key")),
 }
 # Globally unique by construction: a SHA-256 of a random token cannot collide across clinics.
 GLOBALLY_UNIQUE = {
     ("clients.ClientLink", ("token_sha256",)),
     ("accounts.ApiToken", ("key_hash",)),
+    ("scheduling.CalendarFeed", ("key_hash",)),
 }
 
 

@@ -28,6 +28,10 @@ def can_order(actor: Actor, client: Client) -> bool:
 
 
 def can_schedule(actor: Actor, client: Client) -> bool:
+    """Clinicians on the care team, and the front desk, who books every appointment (the date
+    of a session is not a clinical record)."""
+    if actor.has_role(Role.FRONT_DESK) and can(actor, ClientAction.VIEW, client):
+        return True
     return actor.has_role(*SESSION_ROLES) and _clinical(actor, client)
 
 

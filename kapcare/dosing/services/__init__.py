@@ -11,8 +11,10 @@ from kapcare.dosing.services.events import (
 from kapcare.dosing.services.lifecycle import (
     abort_session,
     administer_dose,
+    cancel_scheduled_session,
     check_in,
     complete_dosing,
+    move_session,
     schedule_session,
 )
 from kapcare.dosing.services.monitoring import (
@@ -31,12 +33,14 @@ __all__ = [
     "acknowledge_reading_alerts",
     "administer_dose",
     "cancel_dose_order",
+    "cancel_scheduled_session",
     "check_in",
     "clear_pre_dose_check",
     "complete_dosing",
     "discharge_session",
     "ensure_dosing_protocol",
     "mark_notification_read",
+    "move_session",
     "publish_dosing_protocol",
     "rate_dissociation",
     "record_adverse_event",

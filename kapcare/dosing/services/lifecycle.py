@@ -79,6 +79,42 @@ def schedule_session(
 
 
 @transaction.atomic
+def move_session(
+    *, actor: Actor, session: DosingSession, scheduled_for: dt.datetime
+) -> DosingSession:
+    """A scheduled session booked for another time (the calendar rebooks it)."""
+    require(can_schedule(actor, session.client), _("You may not schedule for this client."))
+    session = lock_session(session)
+    require_status(session, S.SCHEDULED)
+    before = session.scheduled_for
+    session.scheduled_for = scheduled_for
+    session.save(update_fields=["scheduled_for"])
+    audit(
+        actor,
+        session,
+        AuditAction.UPDATE,
+        _("Dosing session %(n)s moved") % {"n": session.number},
+        details={"from": before.isoformat(), "to": scheduled_for.isoformat()},
+    )
+    sync_course(actor=actor, course=session.course)
+    return session
+
+
+@transaction.atomic
+def cancel_scheduled_session(*, actor: Actor, session: DosingSession, reason: str):
+    """A session that has not started is called off (its appointment was cancelled or missed):
+    whoever may schedule it may do this; once the client is at the chair, only abort_session."""
+    require(can_schedule(actor, session.client), _("You may not schedule for this client."))
+    session = lock_session(session)
+    require_status(session, S.SCHEDULED)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    session.aborted_at, session.abort_reason = timezone.now(), reason.strip()
+    session.save(update_fields=["aborted_at", "abort_reason"])
+    return transition_session(actor=actor, session=session, to=S.ABORTED, reason=reason)
+
+
+@transaction.atomic
 def check_in(*, actor: Actor, session: DosingSession, at: dt.datetime | None = None):
     """The client has arrived. The session is judged from here on under the clinic's current
     dosing protocol version, recorded with it."""
