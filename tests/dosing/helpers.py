@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from kapcare.courses.models import TreatmentCourse
 from kapcare.dosing import services
 from kapcare.ledger.models import DosageForm, Location, LocationKind, Product, UnitLabel
 from kapcare.ledger.services import receive_stock
@@ -131,6 +132,11 @@ def chair(
     """A ready course, an IV order, stock, and a session checked in with passing checks (and
     the pre-session questionnaires in Measures, just before the checks)."""
     course = ready_course(clinic=clinic, staff=staff, client=client)
+    # The session below is backdated by hours; a course opened "now" would then begin after its
+    # own questionnaires whenever the clinic's local midnight falls in between (the baseline
+    # opens on the course's first day). Opened yesterday, the story holds at any hour.
+    TreatmentCourse.objects.filter(pk=course.pk).update(opened_at=ago(24 * 60))
+    course.refresh_from_db()
     kit = products(clinic)
     lot = receive(clinic, staff, kit["vial"], kit["safe"], 2500) if stock else None
     if order:
