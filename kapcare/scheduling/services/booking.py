@@ -214,7 +214,7 @@ def _refuse_overlap(
     clash = holds.order_by("starts_at").first()
     if clash is None:
         return
-    names = dict((key, _holder_name(key[0], obj)) for key, obj in _holders(request))
+    names: dict = dict((key, _holder_name(key[0], obj)) for key, obj in _holders(request))
     key = (
         ("user", clash.user_id)
         if clash.user_id
@@ -226,7 +226,7 @@ def _refuse_overlap(
     raise ValidationError(
         {
             field_name: _("%(name)s is already booked: %(appointment)s.")
-            % {"name": names[key], "appointment": describe(clash.appointment)}
+            % {"name": names.get(key, ""), "appointment": describe(clash.appointment)}
         },
         code="conflict",
     )
@@ -267,7 +267,7 @@ def _window(request: BookingRequest) -> rules.Interval:
     )
 
 
-def _audit(actor: Actor, appointment: Appointment, action: str, summary: str, details=None):
+def _audit(actor: Actor, appointment: Appointment, action: AuditAction, summary: str, details=None):
     record_event(
         actor=actor,
         action=action,
@@ -326,8 +326,8 @@ def _current_request(appointment: Appointment, starts_at: dt.datetime) -> Bookin
         appointment_type=appointment.appointment_type,
         client=appointment.client,
         starts_at=starts_at,
-        staff=tuple((h.role, h.user) for h in holds if h.user_id),
-        resources=tuple(h.resource for h in holds if h.resource_id),
+        staff=tuple((h.role, h.user) for h in holds if h.user is not None),
+        resources=tuple(h.resource for h in holds if h.resource is not None),
         course=appointment.course,
         telehealth=appointment.telehealth,
     )
@@ -383,7 +383,7 @@ def reschedule(
     appointment.revision += 1
     appointment.save(update_fields=["starts_at", "ends_at", "revision"])
     _write_holds(appointment, request, window)
-    if appointment.dosing_session_id:
+    if appointment.dosing_session is not None:
         dosing_services.move_session(
             actor=actor, session=appointment.dosing_session, scheduled_for=request.starts_at
         )
@@ -422,7 +422,7 @@ def _move(actor: Actor, appointment: Appointment, to: str, reason: str = "") -> 
     def release(row: Appointment):
         if to in RELEASED:
             row.holds.filter(active=True).update(active=False)
-            if row.dosing_session_id and row.dosing_session.status == "scheduled":
+            if row.dosing_session is not None and row.dosing_session.status == "scheduled":
                 dosing_services.cancel_scheduled_session(
                     actor=actor,
                     session=row.dosing_session,
