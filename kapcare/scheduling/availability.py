@@ -18,6 +18,18 @@ from kapcare.scheduling.rules import Interval
 Holder = tuple[str, int]
 
 
+def holder_key(
+    user_id: int | None, resource_id: int | None, client_id: int | None = None
+) -> Holder:
+    """The holder a row names (a hold, weekly hours, an exception): exactly one id is set."""
+    if user_id:
+        return ("user", user_id)
+    if resource_id:
+        return ("resource", resource_id)
+    assert client_id is not None
+    return ("client", client_id)
+
+
 def _local_days(clinic: Clinic, start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
     zone = clinic.zone
     return start.astimezone(zone).date(), end.astimezone(zone).date()
@@ -38,8 +50,7 @@ def open_time(
     for row in WeeklyHours.objects.filter(clinic=clinic).filter(
         Q(user_id__in=users) | Q(resource_id__in=resources)
     ):
-        key = ("user", row.user_id) if row.user_id else ("resource", row.resource_id)
-        weekly[key].append((row.weekday, row.starts, row.ends))
+        weekly[holder_key(row.user_id, row.resource_id)].append((row.weekday, row.starts, row.ends))
     extra: dict[Holder, list[Interval]] = defaultdict(list)
     away: dict[Holder, list[Interval]] = defaultdict(list)
     closures: list[Interval] = []
@@ -54,8 +65,7 @@ def open_time(
         if row.user_id is None and row.resource_id is None:
             closures.append(span)
             continue
-        key = ("user", row.user_id) if row.user_id else ("resource", row.resource_id)
-        (extra if row.available else away)[key].append(span)
+        (extra if row.available else away)[holder_key(row.user_id, row.resource_id)].append(span)
     window = [(start, end)]
     out: dict[Holder, list[Interval]] = {}
     for holder in holders:
@@ -101,12 +111,5 @@ def busy_time(
     for user_id, resource_id, client_id, s, e in holds.values_list(
         "user_id", "resource_id", "client_id", "starts_at", "ends_at"
     ):
-        key = (
-            ("user", user_id)
-            if user_id
-            else ("resource", resource_id)
-            if resource_id
-            else ("client", client_id)
-        )
-        out.setdefault(key, []).append((s, e))
+        out.setdefault(holder_key(user_id, resource_id, client_id), []).append((s, e))
     return {key: rules.merge(spans) for key, spans in out.items()}

@@ -107,11 +107,7 @@ def cancel_scheduled_session(*, actor: Actor, session: DosingSession, reason: st
     require(can_schedule(actor, session.client), _("You may not schedule for this client."))
     session = lock_session(session)
     require_status(session, S.SCHEDULED)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
-    session.aborted_at, session.abort_reason = timezone.now(), reason.strip()
-    session.save(update_fields=["aborted_at", "abort_reason"])
-    return transition_session(actor=actor, session=session, to=S.ABORTED, reason=reason)
+    return _end_aborted(actor, session, reason, timezone.now())
 
 
 @transaction.atomic
@@ -322,12 +318,17 @@ def abort_session(
     at = check_time(at or timezone.now(), field="aborted_at")
     if session.is_final:
         raise ValidationError(_("The session has already ended."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
     if session.status == S.DOSING:
         session.administrations.filter(
             kind=AdministrationKind.DOSE, route=Route.IV, stopped_at__isnull=True
         ).update(stopped_at=at)
+    return _end_aborted(actor, session, reason, at)
+
+
+def _end_aborted(actor: Actor, session: DosingSession, reason: str, at: dt.datetime):
+    """The locked session ended early, with the reason kept on it and in its history."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
     session.aborted_at, session.abort_reason = at, reason.strip()
     session.save(update_fields=["aborted_at", "abort_reason"])
     return transition_session(actor=actor, session=session, to=S.ABORTED, reason=reason, at=at)

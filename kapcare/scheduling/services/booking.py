@@ -11,7 +11,7 @@ word should anything bypass this path.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -62,7 +62,6 @@ class BookingRequest:
     telehealth: bool | None = None
     note: str = ""
     follows: Appointment | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -125,7 +124,7 @@ def _check_request(actor: Actor, request: BookingRequest, *, moving: Appointment
         if (user.pk, role) not in members:
             errors.setdefault("staff", []).append(
                 _("%(name)s is not a %(role)s here.")
-                % {"name": user.full_name or user.email, "role": _role_label(role)}
+                % {"name": _holder_name("user", user), "role": _role_label(role)}
             )
     kinds = [r.kind for r in request.resources]
     for missing in rules.missing_from(needed_resources, kinds):
@@ -214,19 +213,13 @@ def _refuse_overlap(
     clash = holds.order_by("starts_at").first()
     if clash is None:
         return
-    names: dict = dict((key, _holder_name(key[0], obj)) for key, obj in _holders(request))
-    key = (
-        ("user", clash.user_id)
-        if clash.user_id
-        else ("resource", clash.resource_id)
-        if clash.resource_id
-        else ("client", clash.client_id)
-    )
+    names = {key: _holder_name(key[0], obj) for key, obj in _holders(request)}
+    key = availability.holder_key(clash.user_id, clash.resource_id, clash.client_id)
     field_name = {"user": "staff", "resource": "resources", "client": "client"}[key[0]]
     raise ValidationError(
         {
             field_name: _("%(name)s is already booked: %(appointment)s.")
-            % {"name": names.get(key, ""), "appointment": describe(clash.appointment)}
+            % {"name": names[key], "appointment": describe(clash.appointment)}
         },
         code="conflict",
     )
