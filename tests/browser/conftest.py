@@ -4,6 +4,7 @@ Every test here is marked `browser` (deselect with `-m "not browser"`), gets a f
 context per test, and fails when the page logs a console error, throws, or breaks the CSP.
 """
 
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.factories import TEST_PASSWORD
 
@@ -94,6 +96,13 @@ def open_page(request, browser: Browser, live_server):
 
     yield open_
     for context in contexts:
+        # A request the last click set off (an HTMX refresh, a redirect) must be answered before
+        # the test's database is flushed, or the server thread writes into a table being
+        # emptied ("database table is locked" on SQLite under load).
+        # The test has passed or failed by now: a page that never goes quiet is only closed.
+        for page in context.pages:
+            with contextlib.suppress(PlaywrightTimeoutError):
+                page.wait_for_load_state("networkidle", timeout=10_000)
         context.close()
 
 
